@@ -1,0 +1,5 @@
+"""`python -m orbit` runs the CLI."""
+
+from orbit.cli import app
+
+app()

@@ -1,0 +1,110 @@
+"""Builds the FastAPI application from settings and the two stores."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from orbit import __version__
+from orbit.http import errors
+from orbit.http.envelope import ErrorEnvelope, envelope
+from orbit.http.middleware import RequestContext
+from orbit.metadata import db
+from orbit.settings import Settings
+from orbit.topics import router as topics_router
+from orbit.topics.service import TopicCatalog
+from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.factory import open_warehouse
+from orbit.warehouse.statement import Statement
+
+DESCRIPTION = (
+    "Orbit Audience Intent API — topic discovery, site analysis, curated ICP filters, saved "
+    "audiences, materialization runs, stats and CSV export. Discovery endpoints are public; "
+    "audience management accepts a Bearer JWT or X-API-Key."
+)
+
+TAGS = [
+    {"name": "Topic Discovery", "description": "Browse, search and analyze available intent topics"},
+    {"name": "Site Analysis", "description": "Analyze a website URL to find matching intent topics"},
+    {"name": "Site Topics", "description": "Recent organization site-topic analyses"},
+    {
+        "name": "Audience Builder",
+        "description": "Curated filters, preview, saved audiences, runs, stats, CSV export, and saved topic lists",
+    },
+    {"name": "Operations", "description": "Health, readiness and metrics of this Orbit deployment"},
+]
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorEnvelope, "description": "Invalid input"},
+    404: {"model": ErrorEnvelope, "description": "Not found"},
+    429: {"model": ErrorEnvelope, "description": "Rate limit exceeded"},
+    500: {"model": ErrorEnvelope, "description": "Internal error"},
+}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    warehouse: Warehouse | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The Orbit API. Stores not passed in are opened at startup and closed at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_wh = warehouse is None
+        own_engine = engine is None
+        wh = warehouse or open_warehouse(settings)
+        eng = engine or db.make_engine(settings.metadata_url)
+        sessions: sessionmaker[Session] = db.make_sessions(eng)
+        app.state.settings = settings
+        app.state.warehouse = wh
+        app.state.sessions = sessions
+        app.state.catalog = TopicCatalog(wh, sessions)
+        try:
+            yield
+        finally:
+            if own_wh:
+                wh.close()
+            if own_engine:
+                eng.dispose()
+
+    app = FastAPI(
+        title="Orbit API",
+        version="1.0.0",
+        summary=f"Orbit {__version__}",
+        description=DESCRIPTION,
+        openapi_url="/openapi-intent.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.include_router(topics_router.router)
+
+    @app.get("/healthz", tags=["Operations"])
+    def healthz() -> dict[str, object]:
+        """Liveness: the process answers."""
+        return envelope({"status": "ok"}).model_dump()
+
+    @app.get("/readyz", tags=["Operations"])
+    def readyz() -> JSONResponse:
+        """Readiness: both stores answer a trivial query."""
+        try:
+            app.state.warehouse.query(Statement("SELECT 1 AS ok"))
+            with app.state.sessions() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:
+            return errors.error_response(503, "SERVICE_UNAVAILABLE", "a store is not reachable")
+        return JSONResponse(envelope({"status": "ready"}).model_dump(mode="json"))
+
+    return app

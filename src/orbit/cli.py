@@ -1,0 +1,191 @@
+"""The `orbit` command: set-up, data generation and ingest, and the server."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orbit.datagen import generate as datagen
+from orbit.datasets import service as datasets
+from orbit.errors import IngestError
+from orbit.metadata import db
+from orbit.settings import Settings
+from orbit.warehouse import loads, schema
+from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.factory import open_warehouse
+
+app = typer.Typer(help="Orbit: a self-hostable audience-intent API.", no_args_is_help=True)
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@contextmanager
+def _progress(title: str) -> Iterator[datagen.Progress]:
+    with Progress(
+        TextColumn(f"[bold]{title}[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+    ) as bar:
+        task = bar.add_task("", total=1)
+
+        def step(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        yield step
+
+
+def _stores(settings: Settings) -> tuple[Warehouse, Engine]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.metadata_url)
+    db.migrate(engine)
+    wh = open_warehouse(settings)
+    schema.migrate(wh)
+    return wh, engine
+
+
+def _yesterday() -> date:
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+@app.command()
+def init() -> None:
+    """Create the data directory, migrate the metadata DB and the warehouse schema."""
+    settings = _settings()
+    wh, engine = _stores(settings)
+    wh.close()
+    engine.dispose()
+    console.print(f"[green]ready[/] data directory {settings.data_dir.resolve()}")
+
+
+@app.command("datagen")
+def datagen_cmd(
+    out: Annotated[Path, typer.Option(help="Directory to write Parquet files into")],
+    scale: Annotated[float, typer.Option(min=0.001, max=10, help="1 = 2M people, 300k companies, ~30M signals/day")] = 0.05,
+    days: Annotated[int, typer.Option(min=1, max=120)] = 14,
+    seed: Annotated[int, typer.Option()] = 42,
+    end_date: Annotated[str | None, typer.Option(help="Last data date (YYYY-MM-DD); default yesterday UTC")] = None,
+) -> None:
+    """Generate a deterministic synthetic data set (topics, companies, persons, daily signals)."""
+    end = date.fromisoformat(end_date) if end_date else _yesterday()
+    started = time.perf_counter()
+    with _progress("datagen") as step:
+        report = datagen.generate(out, seed=seed, scale=scale, days=days, end_date=end, progress=step)
+    console.print(
+        f"[green]wrote[/] {report.topics:,} topics, {report.companies:,} companies, "
+        f"{report.persons:,} persons, {sum(report.signal_rows.values()):,} signal rows "
+        f"over {len(report.signal_rows)} days to {out} in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@app.command()
+def ingest(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `orbit datagen` (or in its layout)")],
+    kind: Annotated[list[str] | None, typer.Option(help="Load only these kinds: topics, companies, persons, signals")] = None,
+    day: Annotated[list[str] | None, typer.Option("--date", help="Load only these signal dates (YYYY-MM-DD)")] = None,
+) -> None:
+    """Load Parquet files into the warehouse; each table and each day is swapped in atomically."""
+    settings = _settings()
+    wh, engine = _stores(settings)
+    sessions = db.make_sessions(engine)
+    started = time.perf_counter()
+    try:
+        days = [date.fromisoformat(d) for d in day] if day else None
+        kinds = tuple(kind) if kind else (*datasets.DIMENSIONS, "signals")
+        with _progress("ingest") as step:
+            report = datasets.ingest_directory(wh, sessions, directory, kinds=kinds, days=days, progress=step)
+    except (IngestError, ValueError) as exc:
+        console.print(f"[red]ingest failed:[/] {getattr(exc, 'message', exc)}")
+        raise typer.Exit(2) from exc
+    finally:
+        wh.close()
+        engine.dispose()
+    rows = sum(report.days.values())
+    console.print(
+        f"[green]loaded[/] {', '.join(f'{k} {v:,}' for k, v in report.dimensions.items()) or 'no dimensions'}; "
+        f"{len(report.days)} days, {rows:,} signal rows in {time.perf_counter() - started:.1f}s"
+    )
+
+
+def _demo(settings: Settings) -> None:
+    """Generate and load the demo data set when the warehouse holds nothing yet."""
+    wh, engine = _stores(settings)
+    sessions = db.make_sessions(engine)
+    try:
+        with sessions() as session:
+            empty = datasets.is_empty(session)
+        if not empty:
+            console.print("[green]data present[/] — reusing it")
+            return
+        out = settings.data_dir / "demo-data"
+        demo = settings.demo
+        console.print(f"generating demo data: scale {demo.scale}, {demo.days} days, seed {demo.seed}")
+        with _progress("datagen") as step:
+            datagen.generate(out, seed=demo.seed, scale=demo.scale, days=demo.days, end_date=_yesterday(), progress=step)
+        with _progress("ingest") as step:
+            datasets.ingest_directory(wh, sessions, out, progress=step)
+    finally:
+        wh.close()
+        engine.dispose()
+
+
+@app.command()
+def demo() -> None:
+    """Initialise the data directory and load demo data if the warehouse is empty."""
+    _demo(_settings())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    with_demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load demo data first if empty")] = False,
+) -> None:
+    """Serve the API (and, in the embedded default, everything else) in this process."""
+    import uvicorn
+
+    from orbit.app import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if with_demo:
+        _demo(settings)
+    else:
+        wh, engine = _stores(settings)
+        wh.close()
+        engine.dispose()
+    h, p = host or settings.host, port or settings.port
+    console.print(f"Orbit API on [bold]http://{h}:{p}[/] — docs at http://{h}:{p}/docs, OpenAPI at http://{h}:{p}/openapi-intent.json")
+    uvicorn.run(create_app(settings), host=h, port=p, log_level=settings.log_level, access_log=False)
+
+
+@app.command()
+def status() -> None:
+    """Show loaded data dates and warehouse table sizes."""
+    settings = _settings()
+    wh, engine = _stores(settings)
+    sessions = db.make_sessions(engine)
+    try:
+        with sessions() as session:
+            dates = datasets.ready_dates(session)
+        sizes = loads.table_sizes(wh)
+    finally:
+        wh.close()
+        engine.dispose()
+    table = Table("table", "rows", "MB on disk")
+    for name, (rows, size) in sizes.items():
+        table.add_row(name, f"{rows:,}", f"{size / 1e6:,.1f}")
+    console.print(table)
+    console.print(f"{len(dates)} ready days" + (f": {dates[0]} … {dates[-1]}" if dates else ""))

@@ -1,0 +1,1 @@
+"""Synthetic demo data: topics, identities and intent signals for `orbit datagen`."""

@@ -1,0 +1,172 @@
+"""Ingest of data-set files into the warehouse, recorded in the metadata store.
+
+Each file is loaded stage → check → swap by `orbit.warehouse.loads`; the metadata row is written
+only after the swap, in its own short transaction, so a day counts as ready only when whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from orbit.datagen import files
+from orbit.errors import IngestError
+from orbit.metadata.models import DataDate, DatasetLoad
+from orbit.warehouse import loads
+from orbit.warehouse.backend import Warehouse
+
+DIMENSIONS = ("topics", "companies", "persons")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    dimensions: dict[str, int]
+    days: dict[date, int]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStamp:
+    """Changes whenever topics or ready days change; readers reload their caches then."""
+
+    topics_version: int
+    topics_loaded_at: datetime | None
+    ready_days: int
+    newest_day_loaded_at: datetime | None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record_dimension(session: Session, *, kind: str, rows: int, sha: str) -> None:
+    load = session.get(DatasetLoad, kind)
+    if load is None:
+        session.add(DatasetLoad(kind=kind, row_count=rows, content_sha256=sha, version=1, loaded_at=_now()))
+    else:
+        load.row_count, load.content_sha256, load.loaded_at = rows, sha, _now()
+        load.version += 1
+
+
+def _record_day(session: Session, *, day: date, rows: int) -> None:
+    row = session.get(DataDate, day)
+    if row is None:
+        session.add(DataDate(data_date=day, signal_rows=rows, is_ready=True, loaded_at=_now()))
+    else:
+        row.signal_rows, row.is_ready, row.loaded_at = rows, True, _now()
+
+
+def ingest_dimension(wh: Warehouse, sessions: sessionmaker[Session], *, kind: str, path: Path) -> int:
+    """Replace the `kind` table from a Parquet file; returns its row count.
+
+    Raises IngestError (warehouse unchanged) when the file is missing or malformed.
+    """
+    if kind not in DIMENSIONS:
+        raise IngestError(f"unknown data kind {kind!r}; expected one of {', '.join(DIMENSIONS)}")
+    if not path.is_file():
+        raise IngestError(f"{path} does not exist")
+    try:
+        rows = loads.load_dimension(wh, kind, path)
+    except loads.LoadProblem as problem:
+        raise IngestError(problem.message, details=[{"field": problem.field, "message": problem.message}]) from problem
+    with sessions.begin() as session:
+        _record_dimension(session, kind=kind, rows=rows, sha=_sha256(path))
+    return rows
+
+
+def ingest_day(wh: Warehouse, sessions: sessionmaker[Session], *, day: date, path: Path) -> int:
+    """Replace one day of signals (and its daily topic stats); returns the signal row count.
+
+    Raises IngestError (warehouse unchanged) when the file is missing or malformed. Loading
+    the same day again replaces it.
+    """
+    if not path.is_file():
+        raise IngestError(f"{path} does not exist")
+    try:
+        rows = loads.load_signals_day(wh, day, path)
+    except loads.LoadProblem as problem:
+        raise IngestError(problem.message, details=[{"field": problem.field, "message": problem.message}]) from problem
+    try:
+        with sessions.begin() as session:
+            _record_day(session, day=day, rows=rows)
+    except Exception:
+        # Without its metadata row the day is not ready; take it out again rather than
+        # leave data nobody tracks.
+        loads.drop_signals_day(wh, day)
+        raise
+    return rows
+
+
+def ingest_directory(
+    wh: Warehouse,
+    sessions: sessionmaker[Session],
+    root: Path,
+    *,
+    kinds: Sequence[str] = (*DIMENSIONS, "signals"),
+    days: Sequence[date] | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Load a data-set directory as `orbit datagen` writes it: dimensions first, then days.
+
+    Stops at the first bad file with IngestError; what was loaded before it stays loaded.
+    """
+    step = progress or (lambda _s, _d, _t: None)
+    wanted_days: list[date] = []
+    if "signals" in kinds:
+        available = files.signal_dates(root)
+        wanted_days = list(days) if days is not None else available
+        missing = [d for d in wanted_days if d not in available]
+        if missing:
+            raise IngestError(f"no signals file for {', '.join(d.isoformat() for d in missing)} under {root}")
+    dims = [k for k in DIMENSIONS if k in kinds]
+    paths = {"topics": files.TOPICS, "companies": files.COMPANIES, "persons": files.PERSONS}
+    total = len(dims) + len(wanted_days)
+    done = 0
+    report = IngestReport({}, {})
+    for kind in dims:
+        step(kind, done, total)
+        report.dimensions[kind] = ingest_dimension(wh, sessions, kind=kind, path=root / paths[kind])
+        done += 1
+    for day in wanted_days:
+        step(f"signals {day.isoformat()}", done, total)
+        report.days[day] = ingest_day(wh, sessions, day=day, path=files.signal_file(root, day))
+        done += 1
+    step("done", total, total)
+    return report
+
+
+def ready_dates(session: Session) -> list[date]:
+    """Fully loaded signal days, oldest first."""
+    return list(session.scalars(select(DataDate.data_date).where(DataDate.is_ready).order_by(DataDate.data_date)))
+
+
+def catalog_stamp(session: Session) -> CatalogStamp:
+    topics = session.get(DatasetLoad, "topics")
+    count, newest = session.execute(
+        select(func.count(), func.max(DataDate.loaded_at)).where(DataDate.is_ready)
+    ).one()
+    return CatalogStamp(
+        topics_version=topics.version if topics else 0,
+        topics_loaded_at=topics.loaded_at if topics else None,
+        ready_days=int(count),
+        newest_day_loaded_at=newest,
+    )
+
+
+def is_empty(session: Session) -> bool:
+    """True when nothing has been loaded yet (no topics and no days)."""
+    return session.get(DatasetLoad, "topics") is None and not ready_dates(session)

@@ -1,0 +1,46 @@
+"""Errors that services raise; `orbit.http.errors` maps each `code` to an HTTP status."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OrbitError(Exception):
+    """A failure with a stable code, a message safe to show clients, and JSON-able details."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, *, details: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationFailed(OrbitError):
+    code = "VALIDATION_ERROR"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> ValidationFailed:
+        return cls(message, details=[{"field": field, "message": message}])
+
+
+class NotFound(OrbitError):
+    code = "NOT_FOUND"
+
+
+class Conflict(OrbitError):
+    code = "CONFLICT"
+
+
+class WarehouseUnavailable(OrbitError):
+    code = "SERVICE_UNAVAILABLE"
+
+
+class IngestError(OrbitError):
+    """A data file could not be loaded; the warehouse was left as it was."""
+
+    code = "VALIDATION_ERROR"
+
+
+class PayloadTooLarge(OrbitError):
+    code = "PAYLOAD_TOO_LARGE"

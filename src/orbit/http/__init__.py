@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every router: envelope, errors, request ids, body limits, deps."""

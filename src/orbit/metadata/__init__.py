@@ -1,0 +1,1 @@
+"""The OLTP store: SQLAlchemy models, engines and sessions, Alembic migrations."""

@@ -1,0 +1,76 @@
+"""Every `ORBIT_*` setting in one place. Nothing else in Orbit reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WarehouseSettings(BaseModel):
+    """Where the OLAP store lives: chDB files under the data directory, or a ClickHouse server."""
+
+    backend: Literal["chdb", "clickhouse"] = "chdb"
+    # chDB: directory of the embedded warehouse; default `<data_dir>/warehouse`.
+    path: Path | None = None
+    # ClickHouse server, e.g. http://user:pass@127.0.0.1:8123
+    url: SecretStr | None = None
+    database: str = Field(default="orbit", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+    # Per-query time limits (seconds): reads answer users, ingest moves whole days.
+    query_timeout_s: float = Field(default=30.0, gt=0)
+    ingest_timeout_s: float = Field(default=1800.0, gt=0)
+
+
+class MetadataSettings(BaseModel):
+    """The OLTP store: SQLite file by default, PostgreSQL at scale."""
+
+    # SQLAlchemy URL; default `sqlite:///<data_dir>/orbit.db`.
+    url: SecretStr | None = None
+
+
+class DemoSettings(BaseModel):
+    """What `orbit demo` / `make run` generate when the warehouse is empty."""
+
+    scale: float = Field(default=0.02, gt=0, le=10)
+    days: int = Field(default=14, ge=1, le=120)
+    seed: int = 42
+
+
+class Settings(BaseSettings):
+    """Process-wide settings, built once at each entry point and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ORBIT_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Request bodies above this answer 413 before they are parsed.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The topic catalogue changes only on ingest; clients may cache it this long.
+    topics_cache_seconds: int = Field(default=86_400, ge=0)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    metadata: MetadataSettings = Field(default_factory=MetadataSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+
+    @model_validator(mode="after")
+    def _production_needs_real_stores(self) -> Settings:
+        if self.env == "production" and self.warehouse.backend == "clickhouse":
+            if self.warehouse.url is None:
+                raise ValueError("ORBIT_WAREHOUSE__URL is required for the clickhouse backend")
+        return self
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.warehouse.path or self.data_dir / "warehouse"
+
+    @property
+    def metadata_url(self) -> str:
+        if self.metadata.url is not None:
+            return self.metadata.url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'orbit.db').resolve()}"

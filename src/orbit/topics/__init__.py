@@ -1,0 +1,1 @@
+"""Topic discovery: browse, facets, search, trend, compare and movers."""

@@ -1,0 +1,147 @@
+"""The topic inventory held in memory: lookups, filters, facets and autocomplete. No I/O."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from orbit.warehouse.topics import TopicRow
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    types: list[Facet]
+    industries: list[Facet]
+    categories: list[Facet]
+    total: int
+
+
+def _facet(values: Iterable[str]) -> list[Facet]:
+    counts = Counter(v for v in values if v)
+    return [Facet(v, c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+class _PrefixIndex:
+    """Sorted (word, topic index) pairs: every word starting with a prefix is one bisect away."""
+
+    def __init__(self, docs: Sequence[Iterable[str]]) -> None:
+        pairs = sorted({(w, i) for i, words in enumerate(docs) for w in words})
+        self._words = [w for w, _ in pairs]
+        self._ids = [i for _, i in pairs]
+
+    def matching(self, prefix: str) -> set[int]:
+        lo = bisect.bisect_left(self._words, prefix)
+        hi = bisect.bisect_left(self._words, prefix + "\uffff")
+        return set(self._ids[lo:hi])
+
+
+class Inventory:
+    """Every topic, indexed for the discovery endpoints; rebuilt whole when topics change."""
+
+    def __init__(self, topics: Sequence[TopicRow]) -> None:
+        self.topics: list[TopicRow] = sorted(topics, key=lambda t: (t.name.lower(), t.topic_id))
+        self.by_id: dict[int, TopicRow] = {t.topic_id: t for t in self.topics}
+        self._names = [_norm(t.name) for t in self.topics]
+        self._keywords = [" | ".join(_norm(k) for k in t.keywords) for t in self.topics]
+        self._name_index = _PrefixIndex([_words(t.name) for t in self.topics])
+        self._keyword_index = _PrefixIndex(
+            [[w for k in t.keywords for w in _words(k)] for t in self.topics]
+        )
+        self.facets = Facets(
+            types=_facet(t.type for t in self.topics),
+            industries=_facet(t.industry for t in self.topics),
+            categories=_facet(t.category for t in self.topics),
+            total=len(self.topics),
+        )
+
+    def __len__(self) -> int:
+        return len(self.topics)
+
+    def get(self, topic_id: int) -> TopicRow | None:
+        return self.by_id.get(topic_id)
+
+    def _allowed(self, i: int, type_: str | None, industry: str | None, category: str | None) -> bool:
+        t = self.topics[i]
+        if type_ and type_ != "both" and t.type != type_:
+            return False
+        if industry and t.industry.lower() != industry.strip().lower():
+            return False
+        return not (category and t.category.lower() != category.strip().lower())
+
+    def _all_words(self, index: _PrefixIndex, words: list[str]) -> set[int]:
+        found: set[int] | None = None
+        for w in words:
+            hits = index.matching(w)
+            found = hits if found is None else found & hits
+            if not found:
+                return set()
+        return found or set()
+
+    def ranked(self, q: str) -> list[int]:
+        """Indexes of topics matching `q`, best first.
+
+        Ranks: exact name, name prefix, every query word a prefix of a name word, substring of
+        the name, then keyword matches; ties go to the shorter, then alphabetically first name.
+        """
+        ql = _norm(q)
+        words = _words(q)
+        if not ql:
+            return []
+        tier: dict[int, int] = {}
+        for i in self._all_words(self._name_index, words) if words else ():
+            name = self._names[i]
+            tier[i] = 0 if name == ql else 1 if name.startswith(ql) else 2
+        for i, name in enumerate(self._names):
+            if i not in tier and ql in name:
+                tier[i] = 1 if name.startswith(ql) else 3
+        for i in self._all_words(self._keyword_index, words) if words else ():
+            tier.setdefault(i, 4)
+        for i, kw in enumerate(self._keywords):
+            if i not in tier and ql in kw:
+                tier[i] = 5
+        return sorted(tier, key=lambda i: (tier[i], len(self._names[i]), self._names[i], self.topics[i].topic_id))
+
+    def search(
+        self, q: str, *, type_: str | None = None, industry: str | None = None, limit: int = 10
+    ) -> list[TopicRow]:
+        out: list[TopicRow] = []
+        for i in self.ranked(q):
+            if self._allowed(i, type_, industry, None):
+                out.append(self.topics[i])
+                if len(out) == limit:
+                    break
+        return out
+
+    def browse(
+        self,
+        *,
+        type_: str | None = None,
+        industry: str | None = None,
+        category: str | None = None,
+        q: str | None = None,
+    ) -> list[TopicRow]:
+        """Topics passing every filter, in name order (`q` matches names and keywords)."""
+        if q and q.strip():
+            hits = sorted(self.ranked(q))
+        else:
+            hits = list(range(len(self.topics)))
+        return [self.topics[i] for i in hits if self._allowed(i, type_, industry, category)]

@@ -1,0 +1,116 @@
+"""Public topic-discovery endpoints (credentials optional)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from orbit.http.caching import etag_for, not_modified
+from orbit.http.deps import CatalogDep, WarehouseDep
+from orbit.http.envelope import Envelope, envelope
+from orbit.topics import service
+from orbit.topics.schemas import (
+    CompareRequest,
+    CompareSeries,
+    FacetRead,
+    FacetsRead,
+    MoverRead,
+    TopicDetail,
+    TopicRead,
+    TypeFilter,
+    trend_points,
+)
+from orbit.topics.schemas import TrendPoint as TrendPointRead
+
+router = APIRouter(prefix="/v1/intent/topics", tags=["Topic Discovery"])
+
+Text100 = Annotated[str | None, Query(min_length=1, max_length=100)]
+TypeQuery = Annotated[TypeFilter | None, Query(alias="type")]
+
+
+@router.get("", response_model=Envelope[list[TopicDetail]])
+def browse_topics(
+    request: Request,
+    response: Response,
+    snap: CatalogDep,
+    type_: TypeQuery = None,
+    industry: Text100 = None,
+    category: Text100 = None,
+    q: Text100 = None,
+    limit: Annotated[int, Query(ge=1, le=25_000)] = 25_000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Envelope[list[TopicDetail]] | Response:
+    """Browse the topic catalogue with optional type, industry, category and text filters."""
+    etag = etag_for(snap.version, request.url.query)
+    if not_modified(request, response, etag=etag, max_age=request.app.state.settings.topics_cache_seconds):
+        return Response(status_code=304, headers=dict(response.headers))
+    page = service.browse(snap, type_=type_, industry=industry, category=category, q=q, limit=limit, offset=offset)
+    return envelope(
+        [TopicDetail.of(t) for t in page.items],
+        count=len(page.items), total=page.total, limit=limit, offset=offset,
+        hasMore=offset + len(page.items) < page.total,
+        filters={"type": type_, "industry": industry, "category": category, "q": q},
+    )
+
+
+@router.get("/facets", response_model=Envelope[FacetsRead])
+def topic_facets(request: Request, response: Response, snap: CatalogDep) -> Envelope[FacetsRead] | Response:
+    """Types, industries and categories of the catalogue with topic counts."""
+    etag = etag_for(snap.version, "facets")
+    if not_modified(request, response, etag=etag, max_age=request.app.state.settings.topics_cache_seconds):
+        return Response(status_code=304, headers=dict(response.headers))
+    f = snap.inventory.facets
+    return envelope(
+        FacetsRead(
+            types=[FacetRead(value=x.value, count=x.count) for x in f.types],
+            industries=[FacetRead(value=x.value, count=x.count) for x in f.industries],
+            categories=[FacetRead(value=x.value, count=x.count) for x in f.categories],
+            total=f.total,
+        )
+    )
+
+
+@router.get("/search", response_model=Envelope[list[TopicRead]])
+def search_topics(
+    snap: CatalogDep,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    type_: TypeQuery = None,
+    industry: Text100 = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Envelope[list[TopicRead]]:
+    """Autocomplete topic names: exact and prefix matches first, then word and keyword matches."""
+    found = service.search(snap, q=q, type_=type_, industry=industry, limit=limit)
+    return envelope([TopicRead.of(t) for t in found])
+
+
+@router.get("/movers", response_model=Envelope[list[MoverRead]])
+def topic_movers(
+    snap: CatalogDep,
+    wh: WarehouseDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    direction: Annotated[str, Query(pattern="^(up|down)$")] = "up",
+    type_: TypeQuery = None,
+    industry: Text100 = None,
+) -> Envelope[list[MoverRead]]:
+    """Topics whose audience grew (or shrank) most from the previous data date to the newest."""
+    found, today, yesterday = service.movers(wh, snap, direction=direction, type_=type_, industry=industry, limit=limit)
+    return envelope([MoverRead.of(m) for m in found], today=today, yesterday=yesterday)
+
+
+@router.get("/{topicId}/trend", response_model=Envelope[list[TrendPointRead]])
+def topic_trend(
+    snap: CatalogDep,
+    wh: WarehouseDep,
+    topicId: Annotated[int, Path(gt=0, le=4_294_967_295)],  # noqa: N803 - the public path name
+    days: Annotated[int, Query(ge=1, le=90)] = service.DEFAULT_TREND_DAYS,
+) -> Envelope[list[TrendPointRead]]:
+    """Daily audience, signals and score bands of one topic over the newest data dates."""
+    return envelope(trend_points(service.trend(wh, snap, topic_id=topicId, days=days)))
+
+
+@router.post("/compare", response_model=Envelope[list[CompareSeries]])
+def compare_topics(body: CompareRequest, snap: CatalogDep, wh: WarehouseDep) -> Envelope[list[CompareSeries]]:
+    """Daily trends of up to 10 topics side by side."""
+    trends = service.compare(wh, snap, topic_ids=body.topic_ids, days=body.days)
+    return envelope([CompareSeries.of(t) for t in trends])

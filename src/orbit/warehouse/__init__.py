@@ -1,0 +1,1 @@
+"""The only package that writes warehouse SQL: schema steps, statements and the backends."""

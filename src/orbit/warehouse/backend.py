@@ -1,0 +1,220 @@
+"""The warehouse interface and its two backends: chDB in-process and a ClickHouse server.
+
+Both run the same ClickHouse SQL. Results come back as Arrow tables; driver errors become
+`WarehouseUnavailable` (503) or `WarehouseQueryError`, never a raw driver message to clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+
+from orbit.errors import WarehouseUnavailable
+from orbit.warehouse.statement import Profile, Statement, quote_identifier
+
+log = logging.getLogger("orbit.warehouse")
+
+
+class WarehouseQueryError(Exception):
+    """A statement failed inside the engine (bad file, bad data, timeout). Message is for logs."""
+
+
+class Warehouse(Protocol):
+    """What the rest of Orbit may do with the warehouse."""
+
+    database: str
+
+    def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
+        """Run a SELECT and return its rows as an Arrow table."""
+        ...
+
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
+        """Run a statement that returns no rows (DDL, INSERT … SELECT, ALTER)."""
+        ...
+
+    def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
+        """Append the named columns of a local Parquet file to a table of our own schema."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _bind(params: dict[str, object] | object) -> dict[str, object]:
+    """Render values the way both engines parse them for `{name:Type}` slots."""
+    out: dict[str, object] = {}
+    assert isinstance(params, dict)
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            out[key] = value.strftime("%Y-%m-%d %H:%M:%S")
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        elif isinstance(value, (list, tuple)):
+            out[key] = [v.isoformat() if isinstance(v, date) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+class _ChdbEngine:
+    """The one chDB engine of this process (chDB allows one data path per process).
+
+    Every `ChdbWarehouse` on that path shares it; a lock serialises statements, and the
+    current database and time limit are switched only when they change.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from chdb import session as chdb_session
+
+        self.path = path
+        self.lock = threading.Lock()
+        self.users = 0
+        self.database: str | None = None
+        self.timeout: int | None = None
+        self.session = chdb_session.Session(str(path))
+
+    def run(self, sql: str, fmt: str, params: dict[str, object], *, database: str, timeout: int) -> object:
+        with self.lock:
+            try:
+                if self.database != database:
+                    self.session.query(f"USE {quote_identifier(database)}", "CSV")
+                    self.database = database
+                if self.timeout != timeout:
+                    self.session.query(f"SET max_execution_time = {int(timeout)}", "CSV")
+                    self.timeout = timeout
+                return self.session.query(sql, fmt, params=params)
+            except Exception as exc:  # chDB raises one exception type for every engine error
+                raise WarehouseQueryError(str(exc)) from exc
+
+
+_engine: _ChdbEngine | None = None
+_engine_lock = threading.Lock()
+
+
+class ChdbWarehouse:
+    """ClickHouse in-process (chDB), files under the data directory."""
+
+    def __init__(self, path: Path, *, database: str, timeouts: dict[Profile, float]) -> None:
+        global _engine
+        path = path.resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        with _engine_lock:
+            if _engine is None:
+                _engine = _ChdbEngine(path)
+            elif _engine.path != path:
+                raise RuntimeError(
+                    f"chDB is already open on {_engine.path}; one process holds one warehouse path"
+                )
+            _engine.users += 1
+            self._engine = _engine
+        self.database = database
+        self._timeouts = timeouts
+        self._closed = False
+        self._engine.run(
+            f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)} ENGINE = Atomic",
+            "CSV", {}, database="default", timeout=60,
+        )
+
+    def _run(self, stmt: Statement, fmt: str, profile: Profile) -> object:
+        return self._engine.run(
+            stmt.sql, fmt, _bind(dict(stmt.params)),
+            database=self.database, timeout=int(self._timeouts[profile]),
+        )
+
+    def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
+        started = time.perf_counter()
+        result = self._run(stmt, "ArrowTable", profile)
+        assert isinstance(result, pa.Table)
+        log.debug("query %.1f ms, %d rows", (time.perf_counter() - started) * 1000, result.num_rows)
+        return result
+
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
+        self._run(stmt, "CSV", profile)
+
+    def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
+        # The engine reads the file itself, in parallel; nothing passes through Python.
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        sql = (
+            f"INSERT INTO {quote_identifier(table_name)} ({cols}) "
+            f"SELECT {cols} FROM file({{path:String}}, Parquet)"
+        )
+        self.command(Statement(sql, {"path": str(path.resolve())}), profile=Profile.INGEST)
+
+    def close(self) -> None:
+        global _engine
+        if self._closed:
+            return
+        self._closed = True
+        with _engine_lock:
+            self._engine.users -= 1
+            if self._engine.users == 0 and _engine is self._engine:
+                with self._engine.lock:
+                    self._engine.session.close()
+                _engine = None
+
+
+class ClickHouseServerWarehouse:
+    """A ClickHouse server or cluster through clickhouse-connect (HTTP)."""
+
+    def __init__(self, url: str, *, database: str, timeouts: dict[Profile, float]) -> None:
+        import clickhouse_connect
+
+        self.database = database
+        self._timeouts = timeouts
+        try:
+            admin = clickhouse_connect.get_client(dsn=url)
+            admin.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            admin.close()
+            self._client = clickhouse_connect.get_client(dsn=url, database=database)
+        except Exception as exc:
+            raise WarehouseUnavailable("the warehouse server is not reachable") from exc
+
+    def _settings(self, profile: Profile) -> dict[str, object]:
+        return {"max_execution_time": int(self._timeouts[profile])}
+
+    def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
+        try:
+            return self._client.query_arrow(
+                stmt.sql, parameters=_bind(dict(stmt.params)), settings=self._settings(profile),
+                use_strings=True,
+            )
+        except Exception as exc:
+            raise WarehouseQueryError(str(exc)) from exc
+
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
+        try:
+            self._client.command(
+                stmt.sql, parameters=_bind(dict(stmt.params)), settings=self._settings(profile)
+            )
+        except Exception as exc:
+            raise WarehouseQueryError(str(exc)) from exc
+
+    def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
+        # The server cannot see our files: stream them over in Arrow batches.
+        import pyarrow.parquet as pq
+
+        try:
+            reader = pq.ParquetFile(path)
+            for batch in reader.iter_batches(batch_size=1_000_000, columns=list(columns)):
+                self._client.insert_arrow(table_name, pa.Table.from_batches([batch]))
+        except Exception as exc:
+            raise WarehouseQueryError(str(exc)) from exc
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def new_query_id() -> str:
+    return uuid.uuid4().hex
+
+
+def batches(table: pa.Table, size: int) -> Iterator[pa.Table]:
+    for offset in range(0, table.num_rows, size):
+        yield table.slice(offset, size)

@@ -1,0 +1,23 @@
+"""Builds the configured warehouse backend from settings."""
+
+from __future__ import annotations
+
+from orbit.settings import Settings
+from orbit.warehouse.backend import ChdbWarehouse, ClickHouseServerWarehouse, Warehouse
+from orbit.warehouse.statement import Profile
+
+
+def open_warehouse(settings: Settings) -> Warehouse:
+    """Open (and create if needed) the warehouse database; the caller closes it."""
+    ws = settings.warehouse
+    timeouts = {
+        Profile.QUERY: ws.query_timeout_s,
+        Profile.INGEST: ws.ingest_timeout_s,
+        Profile.DDL: ws.ingest_timeout_s,
+    }
+    if ws.backend == "clickhouse":
+        assert ws.url is not None
+        return ClickHouseServerWarehouse(
+            ws.url.get_secret_value(), database=ws.database, timeouts=timeouts
+        )
+    return ChdbWarehouse(settings.warehouse_path, database=ws.database, timeouts=timeouts)

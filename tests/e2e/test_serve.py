@@ -1,0 +1,93 @@
+"""`orbit datagen`, `orbit ingest` and `orbit serve` as real processes, called over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
+ORBIT = [sys.executable, "-m", "orbit"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
+    env.update({"ORBIT_DATA_DIR": str(data_dir), "ORBIT_LOG_LEVEL": "warning"})
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("e2e")
+    data_dir, dataset = root / "data", root / "dataset"
+    env = _env(data_dir)
+    gen = subprocess.run(
+        [*ORBIT, "datagen", "--out", str(dataset), "--scale", "0.001", "--days", "3", "--end-date", "2026-11-20"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert gen.returncode == 0, gen.stdout + gen.stderr
+    load = subprocess.run([*ORBIT, "ingest", str(dataset)], env=env, capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stdout + load.stderr
+    port = _free_port()
+    proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"orbit serve did not become ready: {out[-2000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_search_trend_and_movers_over_http(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as http:
+        found = http.get("/v1/intent/topics/search", params={"q": "crm", "limit": 5})
+        assert found.status_code == 200 and found.headers["x-request-id"]
+        topics = found.json()["data"]
+        assert topics and len(topics) <= 5
+        trend = http.get(f"/v1/intent/topics/{topics[0]['topicId']}/trend").json()["data"]
+        assert [p["date"] for p in trend] == ["2026-11-18", "2026-11-19", "2026-11-20"]
+        movers = http.get("/v1/intent/topics/movers", params={"limit": 3})
+        assert movers.status_code == 200 and movers.json()["meta"]["today"] == "2026-11-20"
+
+
+def test_errors_over_http(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as http:
+        missing = http.get("/v1/intent/topics/1/trend")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+        assert http.get("/nowhere").json()["error"]["code"] == "NOT_FOUND"
+        doc = http.get("/openapi-intent.json").json()
+        assert doc["info"]["title"] == "Orbit API"
+
+
+def test_a_malformed_file_fails_ingest_with_a_clear_message(tmp_path: Path, server: str) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "topics.parquet").write_bytes(b"garbage")
+    env = _env(tmp_path / "data")
+    run = subprocess.run([*ORBIT, "ingest", str(bad), "--kind", "topics"], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "topics.parquet could not be read" in run.stdout
