@@ -59,10 +59,9 @@ class Settings(BaseSettings):
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     @model_validator(mode="after")
-    def _production_needs_real_stores(self) -> Settings:
-        if self.env == "production" and self.warehouse.backend == "clickhouse":
-            if self.warehouse.url is None:
-                raise ValueError("ORBIT_WAREHOUSE__URL is required for the clickhouse backend")
+    def _server_backend_needs_a_url(self) -> Settings:
+        if self.warehouse.backend == "clickhouse" and self.warehouse.url is None:
+            raise ValueError("ORBIT_WAREHOUSE__URL is required for the clickhouse backend")
         return self
 
     @property

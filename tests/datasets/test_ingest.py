@@ -102,7 +102,7 @@ def test_a_new_bad_day_is_not_marked_ready(
 def test_unreadable_files_fail_clearly(fresh_wh: Warehouse, sqlite_engine: Engine, tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "topics.parquet"
     path.write_bytes(content)
-    with pytest.raises(IngestError, match="could not be read|no rows"):
+    with pytest.raises(IngestError, match=r"could not be read|no rows"):
         datasets.ingest_dimension(fresh_wh, db.make_sessions(sqlite_engine), kind="topics", path=path)
     assert _count(fresh_wh, "SELECT count() FROM topics") == 0
 

@@ -172,9 +172,9 @@ def build_persons(seed: int, scale: float, companies: pa.Table) -> pa.Table:
     emp = employed.tolist()
     cidx = company_idx.tolist()
     for i in range(n):
-        f, l = first[i].lower(), lastn[i].lower()
-        biz = f"{f}.{l}@{domains[cidx[i]]}" if emp[i] and has_business[i] else ""
-        pers = f"{f}{l}{suffix_num[i]}@{vocab.EMAIL_PROVIDERS[provider[i]][0]}" if has_personal[i] or not biz else ""
+        fn, ln = first[i].lower(), lastn[i].lower()
+        biz = f"{fn}.{ln}@{domains[cidx[i]]}" if emp[i] and has_business[i] else ""
+        pers = f"{fn}{ln}{suffix_num[i]}@{vocab.EMAIL_PROVIDERS[provider[i]][0]}" if has_personal[i] or not biz else ""
         business.append(biz)
         personal.append(pers)
         # The person key is the SHA-256 of the primary (lower-cased) e-mail address.
@@ -182,7 +182,7 @@ def build_persons(seed: int, scale: float, companies: pa.Table) -> pa.Table:
         title = titles[i] if has_title[i] else ""
         titles[i] = title
         headline.append(f"{title} at {cnames[cidx[i]]}" if title and emp[i] else title)
-        linkedin.append(f"https://www.linkedin.com/in/{f}-{l}-{i:x}" if has_linkedin[i] else "")
+        linkedin.append(f"https://www.linkedin.com/in/{fn}-{ln}-{i:x}" if has_linkedin[i] else "")
         p = str(phones[i])
         phone.append(f"+1-{p[:3]}-{p[3:6]}-{p[6:]}" if has_phone[i] else "")
     cities, states, zips, countries = _locations(rng, n, us_share=0.88)

@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-INTERESTS_PER_PERSON = 40.0  # mean; about half fire on a given day -> ~30M rows/day at scale 1
+INTERESTS_PER_PERSON = 33.0  # mean; about half fire on a given day -> ~30M rows/day at scale 1
 BASE_ACTIVITY = 0.5
 
 
@@ -34,8 +34,9 @@ class Interests:
 def _zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:
     """Popularity by a shuffled rank: a few topics are huge, most are small."""
     ranks = rng.permutation(n).astype(np.float64)
-    w = 1.0 / (ranks + 10.0) ** 1.05
-    return w / w.sum()
+    w: np.ndarray = 1.0 / (ranks + 10.0) ** 1.05
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 def build_interests(seed: int, person_is_b2b: np.ndarray, topic_ids: np.ndarray, topic_is_b2b: np.ndarray) -> Interests:
@@ -84,14 +85,15 @@ def topic_multiplier(interests: Interests, day: date) -> np.ndarray:
     t = float(day.toordinal())
     offset = np.mod(t - interests.surge_center, interests.surge_period)
     dist = np.minimum(offset, interests.surge_period - offset)
-    return 1.0 + interests.surge_amp * np.exp(-((dist / interests.surge_width) ** 2))
+    mult: np.ndarray = 1.0 + interests.surge_amp * np.exp(-((dist / interests.surge_width) ** 2))
+    return mult
 
 
 def build_day(seed: int, interests: Interests, day: date) -> pa.Table:
     """The signal rows of one day, columns as the warehouse `signals` table."""
     rng = np.random.default_rng([seed, 31, day.toordinal()])
     mult = topic_multiplier(interests, day)
-    weekday_factor = 0.75 if day.weekday() >= 5 else 1.05
+    weekday_factor = 0.8 if day.weekday() >= 5 else 1.0
     p_topic = np.clip(BASE_ACTIVITY * weekday_factor * mult, 0.0, 0.97)
     active = rng.random(len(interests.person_id)) < p_topic[interests.topic_idx]
     idx = np.flatnonzero(active)

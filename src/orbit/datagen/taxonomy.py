@@ -735,64 +735,319 @@ Theme Park Tickets: theme park tickets; amusement parks; park passes; ride wait 
 
 # (display name, audience phrase, keywords, buyer concerns) for "<category> for <vertical>" combinations.
 _VERTICALS: tuple[tuple[str, str, str, str], ...] = (
-    ("Healthcare", "healthcare providers", "healthcare; hospitals and clinics; patient care", "HIPAA compliance; patient data"),
-    ("Hospitals", "hospital systems", "hospitals; health systems; inpatient care", "clinical workflows; patient throughput"),
-    ("Dental Practices", "dental practices", "dental; dental offices; dentists", "patient scheduling; insurance claims"),
-    ("Veterinary Clinics", "veterinary clinics", "veterinary; animal hospitals; vets", "appointment reminders; client communication"),
-    ("Pharmaceutical Companies", "pharmaceutical companies", "pharma; drug development; life sciences", "regulatory compliance; clinical data"),
+    (
+        "Healthcare",
+        "healthcare providers",
+        "healthcare; hospitals and clinics; patient care",
+        "HIPAA compliance; patient data",
+    ),
+    (
+        "Hospitals",
+        "hospital systems",
+        "hospitals; health systems; inpatient care",
+        "clinical workflows; patient throughput",
+    ),
+    (
+        "Dental Practices",
+        "dental practices",
+        "dental; dental offices; dentists",
+        "patient scheduling; insurance claims",
+    ),
+    (
+        "Veterinary Clinics",
+        "veterinary clinics",
+        "veterinary; animal hospitals; vets",
+        "appointment reminders; client communication",
+    ),
+    (
+        "Pharmaceutical Companies",
+        "pharmaceutical companies",
+        "pharma; drug development; life sciences",
+        "regulatory compliance; clinical data",
+    ),
     ("Biotech", "biotech companies", "biotech; biotechnology; lab research", "research data; lab operations"),
-    ("Senior Living", "senior living operators", "senior living; assisted living; elder care", "resident care; caregiver staffing"),
-    ("Law Firms", "law firms", "law firms; attorneys; legal practice", "client confidentiality; billable hours"),
-    ("Accounting Firms", "accounting firms", "cpa firms; accountants; tax practices", "tax-season workloads; client portals"),
+    (
+        "Senior Living",
+        "senior living operators",
+        "senior living; assisted living; elder care",
+        "resident care; caregiver staffing",
+    ),
+    (
+        "Law Firms",
+        "law firms",
+        "law firms; attorneys; legal practice",
+        "client confidentiality; billable hours",
+    ),
+    (
+        "Accounting Firms",
+        "accounting firms",
+        "cpa firms; accountants; tax practices",
+        "tax-season workloads; client portals",
+    ),
     ("Banks", "banks", "banking; retail banks; commercial banks", "regulatory compliance; fraud risk"),
-    ("Credit Unions", "credit unions", "credit unions; member banking; cooperative finance", "member experience; compliance"),
-    ("Insurance Companies", "insurers", "insurance carriers; insurers; underwriting", "claims handling; policyholder data"),
-    ("Financial Advisors", "financial advisory firms", "wealth management; financial advisors; ria", "client reporting; compliance reviews"),
-    ("Mortgage Lenders", "mortgage lenders", "mortgage; home lending; loan officers", "loan pipelines; lending compliance"),
-    ("Restaurants", "restaurant operators", "restaurants; food service; dining", "multi-location operations; hourly staff"),
+    (
+        "Credit Unions",
+        "credit unions",
+        "credit unions; member banking; cooperative finance",
+        "member experience; compliance",
+    ),
+    (
+        "Insurance Companies",
+        "insurers",
+        "insurance carriers; insurers; underwriting",
+        "claims handling; policyholder data",
+    ),
+    (
+        "Financial Advisors",
+        "financial advisory firms",
+        "wealth management; financial advisors; ria",
+        "client reporting; compliance reviews",
+    ),
+    (
+        "Mortgage Lenders",
+        "mortgage lenders",
+        "mortgage; home lending; loan officers",
+        "loan pipelines; lending compliance",
+    ),
+    (
+        "Restaurants",
+        "restaurant operators",
+        "restaurants; food service; dining",
+        "multi-location operations; hourly staff",
+    ),
     ("Hotels", "hotels and resorts", "hotels; resorts; lodging", "guest experience; occupancy rates"),
     ("Retailers", "retailers", "retail; stores; merchants", "store operations; seasonal demand"),
-    ("Ecommerce", "online retailers", "ecommerce; online stores; dtc brands", "conversion rates; order volumes"),
-    ("Manufacturing", "manufacturers", "manufacturing; factories; production plants", "plant-floor operations; supply chains"),
-    ("Construction", "construction companies", "construction; contractors; builders", "job sites; project costs"),
-    ("Real Estate", "real estate brokerages", "real estate; brokerages; realtors", "listings; agent productivity"),
-    ("Property Management", "property managers", "property management; rentals; landlords", "tenant communication; maintenance requests"),
-    ("Nonprofits", "nonprofit organizations", "nonprofits; charities; ngos", "donor relationships; tight budgets"),
-    ("Churches", "churches and faith organizations", "churches; ministries; congregations", "member engagement; volunteer coordination"),
-    ("K-12 Schools", "K-12 schools and districts", "k-12; schools; school districts", "student data privacy; teacher workloads"),
-    ("Higher Education", "colleges and universities", "higher education; universities; colleges", "student recruitment; campus systems"),
-    ("Government", "government agencies", "government; public sector; agencies", "procurement rules; data security"),
-    ("Government Contractors", "government contractors", "federal contractors; govcon; defense contractors", "compliance audits; contract bids"),
+    (
+        "Ecommerce",
+        "online retailers",
+        "ecommerce; online stores; dtc brands",
+        "conversion rates; order volumes",
+    ),
+    (
+        "Manufacturing",
+        "manufacturers",
+        "manufacturing; factories; production plants",
+        "plant-floor operations; supply chains",
+    ),
+    (
+        "Construction",
+        "construction companies",
+        "construction; contractors; builders",
+        "job sites; project costs",
+    ),
+    (
+        "Real Estate",
+        "real estate brokerages",
+        "real estate; brokerages; realtors",
+        "listings; agent productivity",
+    ),
+    (
+        "Property Management",
+        "property managers",
+        "property management; rentals; landlords",
+        "tenant communication; maintenance requests",
+    ),
+    (
+        "Nonprofits",
+        "nonprofit organizations",
+        "nonprofits; charities; ngos",
+        "donor relationships; tight budgets",
+    ),
+    (
+        "Churches",
+        "churches and faith organizations",
+        "churches; ministries; congregations",
+        "member engagement; volunteer coordination",
+    ),
+    (
+        "K-12 Schools",
+        "K-12 schools and districts",
+        "k-12; schools; school districts",
+        "student data privacy; teacher workloads",
+    ),
+    (
+        "Higher Education",
+        "colleges and universities",
+        "higher education; universities; colleges",
+        "student recruitment; campus systems",
+    ),
+    (
+        "Government",
+        "government agencies",
+        "government; public sector; agencies",
+        "procurement rules; data security",
+    ),
+    (
+        "Government Contractors",
+        "government contractors",
+        "federal contractors; govcon; defense contractors",
+        "compliance audits; contract bids",
+    ),
     ("Startups", "startups", "startups; early-stage companies; founders", "fast growth; limited budgets"),
-    ("Small Businesses", "small businesses", "small business; smb; small companies", "ease of use; affordable pricing"),
-    ("Enterprises", "large enterprises", "enterprise; large companies; global organizations", "scale; security reviews"),
-    ("SaaS Companies", "SaaS companies", "saas; software companies; subscription businesses", "recurring revenue; product-led growth"),
-    ("Marketing Agencies", "marketing agencies", "agencies; digital agencies; creative agencies", "client reporting; billable work"),
-    ("Consulting Firms", "consulting firms", "consulting; consultancies; advisory firms", "utilization; client delivery"),
-    ("Logistics Companies", "logistics providers", "logistics; 3pl providers; freight", "shipment visibility; on-time delivery"),
-    ("Trucking Companies", "trucking fleets", "trucking; fleets; motor carriers", "driver retention; hours-of-service rules"),
-    ("Auto Dealerships", "auto dealers", "car dealerships; auto dealers; dealer groups", "vehicle inventory; service departments"),
-    ("Energy Companies", "energy companies", "energy; power generation; renewables", "field assets; regulatory reporting"),
-    ("Utilities", "utility providers", "utilities; electric utilities; water utilities", "grid operations; customer billing"),
-    ("Oil and Gas", "oil and gas operators", "oil and gas; upstream; midstream", "field operations; safety compliance"),
+    (
+        "Small Businesses",
+        "small businesses",
+        "small business; smb; small companies",
+        "ease of use; affordable pricing",
+    ),
+    (
+        "Enterprises",
+        "large enterprises",
+        "enterprise; large companies; global organizations",
+        "scale; security reviews",
+    ),
+    (
+        "SaaS Companies",
+        "SaaS companies",
+        "saas; software companies; subscription businesses",
+        "recurring revenue; product-led growth",
+    ),
+    (
+        "Marketing Agencies",
+        "marketing agencies",
+        "agencies; digital agencies; creative agencies",
+        "client reporting; billable work",
+    ),
+    (
+        "Consulting Firms",
+        "consulting firms",
+        "consulting; consultancies; advisory firms",
+        "utilization; client delivery",
+    ),
+    (
+        "Logistics Companies",
+        "logistics providers",
+        "logistics; 3pl providers; freight",
+        "shipment visibility; on-time delivery",
+    ),
+    (
+        "Trucking Companies",
+        "trucking fleets",
+        "trucking; fleets; motor carriers",
+        "driver retention; hours-of-service rules",
+    ),
+    (
+        "Auto Dealerships",
+        "auto dealers",
+        "car dealerships; auto dealers; dealer groups",
+        "vehicle inventory; service departments",
+    ),
+    (
+        "Energy Companies",
+        "energy companies",
+        "energy; power generation; renewables",
+        "field assets; regulatory reporting",
+    ),
+    (
+        "Utilities",
+        "utility providers",
+        "utilities; electric utilities; water utilities",
+        "grid operations; customer billing",
+    ),
+    (
+        "Oil and Gas",
+        "oil and gas operators",
+        "oil and gas; upstream; midstream",
+        "field operations; safety compliance",
+    ),
     ("Mining Companies", "mining companies", "mining; quarries; minerals", "site safety; heavy equipment"),
-    ("Agriculture", "farms and agribusinesses", "agriculture; farming; agribusiness", "seasonal labor; yield data"),
-    ("Food and Beverage Brands", "food and beverage brands", "food and beverage; cpg; consumer packaged goods", "retail distribution; food safety"),
-    ("Media Companies", "media and publishing companies", "media; publishers; broadcasters", "audience growth; content production"),
-    ("Telecommunications", "telecom providers", "telecom; carriers; internet service providers", "network operations; subscriber churn"),
-    ("Hospitality", "hospitality businesses", "hospitality; venues; guest services", "guest satisfaction; shift staffing"),
-    ("Fitness Studios", "gyms and fitness studios", "gyms; fitness studios; health clubs", "memberships; class scheduling"),
-    ("Salons and Spas", "salons and spas", "salons; spas; beauty businesses", "appointment bookings; stylist schedules"),
-    ("Home Services", "home service businesses", "home services; plumbers; electricians", "dispatching; field technicians"),
-    ("Franchises", "franchise brands", "franchises; franchisors; franchisees", "brand consistency; multi-unit operations"),
-    ("Staffing Agencies", "staffing firms", "staffing agencies; recruiters; temp agencies", "candidate pipelines; placements"),
-    ("Architecture Firms", "architecture and engineering firms", "architects; engineering firms; design firms", "project billing; design collaboration"),
-    ("Wholesale Distributors", "wholesale distributors", "distributors; wholesalers; distribution", "order fulfillment; inventory turns"),
-    ("Travel Companies", "travel companies", "travel agencies; tour operators; travel", "bookings; traveler support"),
+    (
+        "Agriculture",
+        "farms and agribusinesses",
+        "agriculture; farming; agribusiness",
+        "seasonal labor; yield data",
+    ),
+    (
+        "Food and Beverage Brands",
+        "food and beverage brands",
+        "food and beverage; cpg; consumer packaged goods",
+        "retail distribution; food safety",
+    ),
+    (
+        "Media Companies",
+        "media and publishing companies",
+        "media; publishers; broadcasters",
+        "audience growth; content production",
+    ),
+    (
+        "Telecommunications",
+        "telecom providers",
+        "telecom; carriers; internet service providers",
+        "network operations; subscriber churn",
+    ),
+    (
+        "Hospitality",
+        "hospitality businesses",
+        "hospitality; venues; guest services",
+        "guest satisfaction; shift staffing",
+    ),
+    (
+        "Fitness Studios",
+        "gyms and fitness studios",
+        "gyms; fitness studios; health clubs",
+        "memberships; class scheduling",
+    ),
+    (
+        "Salons and Spas",
+        "salons and spas",
+        "salons; spas; beauty businesses",
+        "appointment bookings; stylist schedules",
+    ),
+    (
+        "Home Services",
+        "home service businesses",
+        "home services; plumbers; electricians",
+        "dispatching; field technicians",
+    ),
+    (
+        "Franchises",
+        "franchise brands",
+        "franchises; franchisors; franchisees",
+        "brand consistency; multi-unit operations",
+    ),
+    (
+        "Staffing Agencies",
+        "staffing firms",
+        "staffing agencies; recruiters; temp agencies",
+        "candidate pipelines; placements",
+    ),
+    (
+        "Architecture Firms",
+        "architecture and engineering firms",
+        "architects; engineering firms; design firms",
+        "project billing; design collaboration",
+    ),
+    (
+        "Wholesale Distributors",
+        "wholesale distributors",
+        "distributors; wholesalers; distribution",
+        "order fulfillment; inventory turns",
+    ),
+    (
+        "Travel Companies",
+        "travel companies",
+        "travel agencies; tour operators; travel",
+        "bookings; traveler support",
+    ),
     ("Airlines", "airlines", "airlines; aviation; air carriers", "crew scheduling; passenger experience"),
-    ("Event Organizers", "event organizers", "events; conferences; event organizers", "registrations; attendee experience"),
-    ("Sports Organizations", "sports teams and leagues", "sports teams; leagues; athletics", "fan engagement; ticketing"),
-    ("Private Equity Firms", "private equity firms", "private equity; portfolio companies; investors", "portfolio reporting; deal flow"),
+    (
+        "Event Organizers",
+        "event organizers",
+        "events; conferences; event organizers",
+        "registrations; attendee experience",
+    ),
+    (
+        "Sports Organizations",
+        "sports teams and leagues",
+        "sports teams; leagues; athletics",
+        "fan engagement; ticketing",
+    ),
+    (
+        "Private Equity Firms",
+        "private equity firms",
+        "private equity; portfolio companies; investors",
+        "portfolio reporting; deal flow",
+    ),
 )
 
 # Who reads about a hand-written category, by industry; used in descriptions.
@@ -897,7 +1152,15 @@ _NAICS_INDUSTRY: dict[str, str] = {
     "814": "Lifestyle",
     "92": "Government",
 }
-_NAICS_SECTOR_KEY = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45", "48": "48-49", "49": "48-49"}
+_NAICS_SECTOR_KEY = {
+    "31": "31-33",
+    "32": "31-33",
+    "33": "31-33",
+    "44": "44-45",
+    "45": "44-45",
+    "48": "48-49",
+    "49": "48-49",
+}
 
 _IAB_TIER1_INDUSTRY = {
     "Attractions": "Travel",
@@ -968,7 +1231,15 @@ _IAB_AUDIENCE = {
     "Video Gaming": "gamers",
 }
 _IAB_SKIP_TIER1 = {"Sensitive Topics"}  # brand-safety classes, not interests
-_IAB_SKIP_LABELS = {"Business", "Industries", "Genres", "Auto Type", "Travel Type", "Travel Locations", "Video Game Genres"}
+_IAB_SKIP_LABELS = {
+    "Business",
+    "Industries",
+    "Genres",
+    "Auto Type",
+    "Travel Type",
+    "Travel Locations",
+    "Video Game Genres",
+}
 _IAB_RENAME = {
     "Van": "Vans",
     "Coupe": "Coupes",
@@ -1017,7 +1288,11 @@ _IAB_RENAME = {
 }
 
 _JOB_SKIP = {"Copy", "Make", "Land", "Sub", "Press sub", "Publishing copy", "Teacher, early years/pre"}
-_JOB_RENAME = {"Solicitor, Scotland": "Scottish solicitor", "Ambulance person": "Ambulance technician", "Engineer, land": "Land engineer"}
+_JOB_RENAME = {
+    "Solicitor, Scotland": "Scottish solicitor",
+    "Ambulance person": "Ambulance technician",
+    "Engineer, land": "Land engineer",
+}
 
 # Ordered (pattern, industry) rules for occupations and free text; first match wins.
 _TEXT_INDUSTRY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -1026,44 +1301,174 @@ _TEXT_INDUSTRY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\btree surgeon", "Agriculture"),
         (r"\b(?:lawyer|solicitor|barrister|legal|attorney|conveyancer|patent|trade mark)", "Legal"),
         (r"\b(?:insurance|underwriter|loss adjuster|actuar|claims)", "Insurance"),
-        (r"\b(?:marketing|advertis|copywriter|public relations|media buyer|media planner|market research|sales promotion)", "Marketing"),
-        (r"\b(?:accountant|accounting|banker|bank|trader|financ|investment|tax\b|pension|treasurer|comptroller|economist|bonds|equities|futures|risk)", "Finance"),
+        (
+            r"\b(?:marketing|advertis|copywriter|public relations|media buyer|media planner|market research|sales promotion)",
+            "Marketing",
+        ),
+        (
+            r"\b(?:accountant|accounting|banker|bank|trader|financ|investment|tax\b|pension|treasurer|comptroller|economist|bonds|equities|futures|risk)",
+            "Finance",
+        ),
         (r"\b(?:sales|dealer)", "Sales"),
         (r"\b(?:estate agent|estate manager|housing)", "Real Estate"),
         (r"\b(?:customer service|call centre)", "Customer Service"),
-        (r"\b(?:police|prison|probation|armed forces|civil service|diplomatic|immigration|government|firefighter|trading standards|emergency planning|politic|intelligence|town planner|fisheries officer|race relations|lobbyist|public affairs|regulatory affairs)", "Government"),
-        (r"therap|\b(?:nurse|doctor|surgeon|pharmac|medical|clinical|health|dentist|midwife|paramedic|psychiatr|optic|optometr|podiatr|chiropod|chiropract|radiograph|patholog|oncolog|haematolog|immunolog|neurosurg|ophthalm|orthopt|osteopath|dietitian|nutrition|homeopath|acupunct|herbalist|audiolog|embryolog|cytogenet|biochemist|hygienist|psycholog|counsell|physiolog|biomedical|toxicolog|ambulance)", "Healthcare"),
-        (r"\b(?:teacher|lecturer|education|professor|tutor|librarian|careers|learning mentor|tefl|early years|training)", "Education"),
-        (r"\b(?:charity|charities|volunteer|aid worker|aid and development|community|youth worker|social worker|advice worker|guidance worker|equality|development worker|trade union)", "Nonprofit"),
+        (
+            r"\b(?:police|prison|probation|armed forces|civil service|diplomatic|immigration|government|firefighter|trading standards|emergency planning|politic|intelligence|town planner|fisheries officer|race relations|lobbyist|public affairs|regulatory affairs)",
+            "Government",
+        ),
+        (
+            r"therap|\b(?:nurse|doctor|surgeon|pharmac|medical|clinical|health|dentist|midwife|paramedic|psychiatr|optic|optometr|podiatr|chiropod|chiropract|radiograph|patholog|oncolog|haematolog|immunolog|neurosurg|ophthalm|orthopt|osteopath|dietitian|nutrition|homeopath|acupunct|herbalist|audiolog|embryolog|cytogenet|biochemist|hygienist|psycholog|counsell|physiolog|biomedical|toxicolog|ambulance)",
+            "Healthcare",
+        ),
+        (
+            r"\b(?:teacher|lecturer|education|professor|tutor|librarian|careers|learning mentor|tefl|early years|training)",
+            "Education",
+        ),
+        (
+            r"\b(?:charity|charities|volunteer|aid worker|aid and development|community|youth worker|social worker|advice worker|guidance worker|equality|development worker|trade union)",
+            "Nonprofit",
+        ),
         (r"\b(?:human resources|personnel|recruitment)", "Human Resources"),
         (r"\b(?:telecommunications|communications engineer)", "Telecommunications"),
-        (r"\b(?:journalist|editor|editorial|broadcast|television|radio|film|video|press|publishing|proofreader|lexicographer|writer|author|camera|presenter|producer|gaffer|best boy|print|location manager)", "Media"),
-        (r"\b(?:actor|dancer|musician|music|artist|theatre|stage|animator|illustrator|photographer|curator|museum|gallery|arts|printmaker|special effects|heritage|archivist|theme park|event organiser)", "Entertainment"),
-        (r"\b(?:hotel|restaurant|catering|barista|public house|accommodation|conference centre|leisure centre|brewer|brewing)", "Hospitality"),
+        (
+            r"\b(?:journalist|editor|editorial|broadcast|television|radio|film|video|press|publishing|proofreader|lexicographer|writer|author|camera|presenter|producer|gaffer|best boy|print|location manager)",
+            "Media",
+        ),
+        (
+            r"\b(?:actor|dancer|musician|music|artist|theatre|stage|animator|illustrator|photographer|curator|museum|gallery|arts|printmaker|special effects|heritage|archivist|theme park|event organiser)",
+            "Entertainment",
+        ),
+        (
+            r"\b(?:hotel|restaurant|catering|barista|public house|accommodation|conference centre|leisure centre|brewer|brewing)",
+            "Hospitality",
+        ),
         (r"\b(?:tour|travel|tourism|tourist|holiday|cabin crew|pilot|air traffic|air broker)", "Travel"),
         (r"\b(?:sport|fitness|exercise|outdoor activities)", "Sports"),
         (r"\b(?:petroleum|drilling|energy|mudlogger|wellsite|seismic|geophysic|oil)", "Energy"),
-        (r"\b(?:software|programmer|developer|database|data|network|systems|web|it|multimedia|applications|games|technology officer|geographical information)", "Technology"),
+        (
+            r"\b(?:software|programmer|developer|database|data|network|systems|web|it|multimedia|applications|games|technology officer|geographical information)",
+            "Technology",
+        ),
         (r"\b(?:mining|minerals|quarry|metallurg)", "Mining"),
         (r"\b(?:water|recycling|waste)", "Utilities"),
-        (r"\b(?:civil engineer|structural|building|surveyor|architect|construction|contractor|site engineer|planning and development|landscape|quantity)", "Construction"),
-        (r"\b(?:farm|horticult|agricultur|fish|forest|tree|arboricult|plant breeder|animal|soil|amenity|warden|ranger|conservation)", "Agriculture"),
+        (
+            r"\b(?:civil engineer|structural|building|surveyor|architect|construction|contractor|site engineer|planning and development|landscape|quantity)",
+            "Construction",
+        ),
+        (
+            r"\b(?:farm|horticult|agricultur|fish|forest|tree|arboricult|plant breeder|animal|soil|amenity|warden|ranger|conservation)",
+            "Agriculture",
+        ),
         (r"\b(?:retail|buyer|merchandis|bookseller|jewellery|fashion|textile|clothing|garment)", "Retail"),
         (r"\b(?:logistics|freight|warehouse|transport|ship broker|merchant navy|purchasing)", "Logistics"),
-        (r"(?:scien|geolog|seismolog|chemist|physicist|astronom|biolog|ecolog|oceanograph|meteorolog|hydrolog|statistic|genetic|herpetolog|pharmacolog|cartograph|laboratory|research)", "Science"),
-        (r"\b(?:automotive|aeronautical|mechanical|manufactur|production|materials|chemical|electrical|electronics|engineer|technologist|designer|quality|maintenance|control and instrumentation|ergonomist|glass blower|ceramics|furniture)", "Manufacturing"),
+        (
+            r"(?:scien|geolog|seismolog|chemist|physicist|astronom|biolog|ecolog|oceanograph|meteorolog|hydrolog|statistic|genetic|herpetolog|pharmacolog|cartograph|laboratory|research)",
+            "Science",
+        ),
+        (
+            r"\b(?:automotive|aeronautical|mechanical|manufactur|production|materials|chemical|electrical|electronics|engineer|technologist|designer|quality|maintenance|control and instrumentation|ergonomist|glass blower|ceramics|furniture)",
+            "Manufacturing",
+        ),
     )
 )
 
 _STOPWORDS = frozenset(
-    "a an and as at by for from in into of on or the to with except other all miscellaneous including related "
-    "activities products product services service general support establishments industries industry".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "except",
+        "other",
+        "all",
+        "miscellaneous",
+        "including",
+        "related",
+        "activities",
+        "products",
+        "product",
+        "services",
+        "service",
+        "general",
+        "support",
+        "establishments",
+        "industries",
+        "industry",
+    ]
 )
-_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with vs via per".split())
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "vs",
+        "via",
+        "per",
+    ]
+)
 _PROPER_WORDS = frozenset(
-    "American Indian Alaska Native English Scotland Wales England Olympic Olympics Christianity Islam Judaism "
-    "Hinduism Buddhism Sikhism Africa Asia Australia Oceania Europe North South America Caribbean "
-    "Kubernetes Docker Kafka Revit Alexa Google Kindle Swiss I.T. K-12".split()
+    [
+        "American",
+        "Indian",
+        "Alaska",
+        "Native",
+        "English",
+        "Scotland",
+        "Wales",
+        "England",
+        "Olympic",
+        "Olympics",
+        "Christianity",
+        "Islam",
+        "Judaism",
+        "Hinduism",
+        "Buddhism",
+        "Sikhism",
+        "Africa",
+        "Asia",
+        "Australia",
+        "Oceania",
+        "Europe",
+        "North",
+        "South",
+        "America",
+        "Caribbean",
+        "Kubernetes",
+        "Docker",
+        "Kafka",
+        "Revit",
+        "Alexa",
+        "Google",
+        "Kindle",
+        "Swiss",
+        "I.T.",
+        "K-12",
+    ]
 )
 
 
@@ -1137,7 +1542,9 @@ def _clean_keyword(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,.;:-")
 
 
-def _keywords(primary: Iterable[str], fallback: Iterable[str] = (), minimum: int = MIN_KEYWORDS) -> tuple[str, ...]:
+def _keywords(
+    primary: Iterable[str], fallback: Iterable[str] = (), minimum: int = MIN_KEYWORDS
+) -> tuple[str, ...]:
     """Lower-cased, de-duplicated keywords, at most MAX_KEYWORDS, padded from `fallback` to `minimum`."""
     seen: list[str] = []
     for item in primary:
@@ -1168,6 +1575,22 @@ def _singular(phrase: str) -> str:
     elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
         last = last[:-1]
     return " ".join([*words[:-1], last])
+
+
+def _plural(phrase: str) -> str:
+    """Plural of an occupation phrase for prose ('actuary' -> 'actuaries', 'chief of staff' -> 'chiefs of staff')."""
+    head, sep, tail = phrase.partition(" of ")
+    words = head.split()
+    if not words:
+        return phrase
+    last = words[-1]
+    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "sh", "ch", "x")):
+        last += "es"
+    else:
+        last += "s"
+    return " ".join([*words[:-1], last]) + sep + tail
 
 
 def _content_words(text: str) -> list[str]:
@@ -1221,7 +1644,9 @@ def _parse_catalog(text: str) -> list[_CatalogEntry]:
             combinable = len(parts) > 2 and parts[2] == "v"
             continue
         name, _, kws = line.partition(": ")
-        entries.append(_CatalogEntry(name, industry, category, combinable, tuple(k.strip() for k in kws.split(";"))))
+        entries.append(
+            _CatalogEntry(name, industry, category, combinable, tuple(k.strip() for k in kws.split(";")))
+        )
     return entries
 
 
@@ -1229,6 +1654,7 @@ def _distinct_terms(name: str, keywords: Sequence[str], n: int) -> list[str]:
     """Keywords that add information beyond the topic name, for use in descriptions."""
     low = name.lower()
     picked = [k for k in keywords if k not in low and low not in k]
+    picked += [k for k in keywords if k != low and k not in picked]
     return (picked + [k for k in keywords if k not in picked])[:n]
 
 
@@ -1271,7 +1697,9 @@ def _catalog_draft(entry: _CatalogEntry, topic_type: str, rng: random.Random) ->
     aud = _AUDIENCE.get(entry.industry, "businesses")
     k1, k2, k3 = _distinct_terms(entry.name, entry.keywords, 3)
     template = rng.choice(_CATALOG_TEMPLATES[entry.category])
-    desc = template.format(n=_lower_phrase(entry.name), aud=aud, Aud=aud[:1].upper() + aud[1:], k1=k1, k2=k2, k3=k3)
+    desc = template.format(
+        n=_lower_phrase(entry.name), aud=aud, Aud=aud[:1].upper() + aud[1:], k1=k1, k2=k2, k3=k3
+    )
     kws = _keywords([entry.name, *entry.keywords], [entry.industry, entry.category])
     return _Draft(entry.name, topic_type, entry.industry, entry.category, _sentence(desc), kws)
 
@@ -1294,8 +1722,14 @@ def _combo_draft(entry: _CatalogEntry, vertical: tuple[str, str, str, str], rng:
     low = _lower_phrase(entry.name)
     template = rng.choice(_COMBO_TEMPLATES)
     desc = template.format(
-        n=low, N=entry.name, aud=vaud, Aud=vaud[:1].upper() + vaud[1:], k1=k1, k2=k2,
-        c1=_lower_phrase(concerns[0]), c2=_lower_phrase(concerns[-1]),
+        n=low,
+        N=entry.name,
+        aud=vaud,
+        Aud=vaud[:1].upper() + vaud[1:],
+        k1=k1,
+        k2=k2,
+        c1=_lower_phrase(concerns[0]),
+        c2=_lower_phrase(concerns[-1]),
     )
     short = entry.keywords[0]
     kws = _keywords(
@@ -1320,18 +1754,42 @@ def _clean_naics_title(title: str) -> str:
 
 
 _NAICS_TEMPLATES = (
-    "Companies engaged in {t} (NAICS {code}), part of the {g} industry group, and the suppliers that sell to them",
-    "Market activity in {t}, classified under NAICS {code} in the {s} sector, including operators, equipment vendors and buyers",
-    "Businesses whose primary activity is {t} (NAICS {code}) and the vendors of equipment, software and services they buy",
-    "Operators, trade partners and market trends in {t}, a NAICS {code} industry within {g}",
+    "The {t} industry (NAICS {code}), part of {g}, including operators, suppliers and buyers",
+    "Market activity, suppliers and buyers in the {t} industry, classified under NAICS {code} in the {s} sector",
+    "Companies in the {t} industry (NAICS {code}) and the vendors of equipment, software and services they buy",
+    "Operators, trade partners and market trends in the {t} industry, a NAICS {code} category within {g}",
 )
 
 
 # Head nouns shared by every item of a NAICS list title ("Copper, Nickel, Lead, and Zinc Mining").
 _NAICS_HEADS = frozenset(
-    "manufacturing mining farming wholesalers retailers construction contractors production stores dealers "
-    "rental leasing trucking transportation repair mills processing publishers installation fishing "
-    "services carriers operations foundries ranching".split()
+    [
+        "manufacturing",
+        "mining",
+        "farming",
+        "wholesalers",
+        "retailers",
+        "construction",
+        "contractors",
+        "production",
+        "stores",
+        "dealers",
+        "rental",
+        "leasing",
+        "trucking",
+        "transportation",
+        "repair",
+        "mills",
+        "processing",
+        "publishers",
+        "installation",
+        "fishing",
+        "services",
+        "carriers",
+        "operations",
+        "foundries",
+        "ranching",
+    ]
 )
 
 
@@ -1368,12 +1826,16 @@ def _naics_drafts(rng: random.Random) -> Iterator[_Draft]:
         sector = _clean_naics_title(sector)
         industry = _naics_industry(code)
         template = rng.choice(_NAICS_TEMPLATES)
-        desc = template.format(t=_lower_phrase(stripped), code=code, g=_lower_phrase(group), s=_lower_phrase(sector))
-        group_kw = [group] if len(group) <= 45 else []
+        desc = template.format(
+            t=_lower_phrase(stripped), code=code, g=_lower_phrase(group), s=_lower_phrase(sector)
+        )
+        low = stripped.lower()
+        activity = [f"{low} industry", f"{low} companies"] if low.endswith("ing") else []
+        # Lone words ('lead', 'storage') would match far too many pages.
+        phrases = [p for p in _naics_phrases(stripped) if " " in p]
         kws = _keywords(
-            [stripped, *_naics_phrases(stripped), *group_kw],
-            [_singular(stripped), f"{stripped} industry", f"{stripped} companies", *_content_words(stripped)],
-            minimum=5,
+            [low, *phrases, *([group] if len(group) <= 60 else []), _singular(low), *activity],
+            [f"{low} industry", f"{industry} industry"],
         )
         yield _Draft(names[0], "b2b", industry, "Industry", _sentence(desc), kws, tuple(names[1:]))
 
@@ -1414,14 +1876,22 @@ def _iab_drafts(rng: random.Random) -> Iterator[_Draft]:
         else:
             desc = rng.choice(
                 (
-                    "{Aud} reading about {n}, a {p} topic covering news, guides and reviews",
+                    "{Aud} reading about {n}, {ap} {p} topic covering news, guides and reviews",
                     "Consumer content on {n} within {p}, read by {aud} looking for advice and recommendations",
                     "Articles, videos and shopping research about {n} ({p}) for {aud}",
                 )
-            ).format(n=low, p=_lower_phrase(parent or tier1), aud=aud, Aud=aud[:1].upper() + aud[1:])
+            ).format(
+                n=low,
+                p=(p := _lower_phrase(parent or tier1)),
+                ap=_article(p),
+                aud=aud,
+                Aud=aud[:1].upper() + aud[1:],
+            )
         if is_b2b:
-            desc = desc.replace("Consumer content", "Business content").replace("shopping research", "market research")
-        pieces = re.split(r"\s*(?:&|/|,| and )\s*", _IAB_RENAME.get(label, label))
+            desc = desc.replace("Consumer content", "Business content").replace(
+                "shopping research", "market research"
+            )
+        pieces = [] if label in _IAB_RENAME else re.split(r"\s*(?:&|/|,| and )\s*", label)
         kws = _keywords(
             [name, *(pieces if len(pieces) > 1 else []), *kids[:5], *parents[-1:]],
             [_singular(name), *parents[:-1], f"{low} news", f"{low} guide", tier1],
@@ -1452,12 +1922,12 @@ _RECRUIT_TEMPLATES = (
 )
 _CAREER_TEMPLATES = (
     "People exploring work as {a} {o}: day-to-day duties, pay and how to get hired",
-    "Career information for aspiring and working {o}s, from qualifications to salary and progression",
+    "Career information for aspiring and working {os}, from qualifications to salary and progression",
     "Job seekers researching {o} roles, openings and career paths in {ind}",
 )
 _TRAINING_TEMPLATES = (
     "Courses, qualifications and certifications that prepare people to work as {a} {o}",
-    "Training programmes and continuing education for {o}s, including accredited courses and exams",
+    "Training programmes and continuing education for {os}, including accredited courses and exams",
 )
 
 
@@ -1476,29 +1946,63 @@ def _job_drafts(rng: random.Random) -> tuple[list[_Draft], list[_Draft]]:
         o = _lower_phrase(occ)
         ol = occ.lower()
         industry = _industry_from_text(ol, "Professional Services")
-        fmt = {"a": _article(o), "o": o, "ind": industry.lower()}
+        fmt = {"a": _article(o), "o": o, "os": _plural(o), "ind": industry.lower()}
         b2b.append(
             _Draft(
-                f"{occ} Recruiting", "b2b", industry, "Talent",
+                f"{occ} Recruiting",
+                "b2b",
+                industry,
+                "Talent",
                 _sentence(rng.choice(_RECRUIT_TEMPLATES).format(**fmt)),
-                _keywords([f"{ol} recruiting", f"hire {_article(ol)} {ol}", f"{ol} recruitment", f"{ol} job description",
-                           f"{ol} salary benchmark", f"{ol} candidates", ol]),
+                _keywords(
+                    [
+                        f"{ol} recruiting",
+                        f"hire {_article(ol)} {ol}",
+                        f"{ol} recruitment",
+                        f"{ol} job description",
+                        f"{ol} salary benchmark",
+                        f"{ol} candidates",
+                        ol,
+                    ]
+                ),
             )
         )
         b2c.append(
             _Draft(
-                f"{occ} Careers", "b2c", industry, "Career",
+                f"{occ} Careers",
+                "b2c",
+                industry,
+                "Career",
                 _sentence(rng.choice(_CAREER_TEMPLATES).format(**fmt)),
-                _keywords([f"{ol} careers", f"{ol} jobs", f"how to become {_article(ol)} {ol}", f"{ol} salary",
-                           f"{ol} career path", ol]),
+                _keywords(
+                    [
+                        f"{ol} careers",
+                        f"{ol} jobs",
+                        f"how to become {_article(ol)} {ol}",
+                        f"{ol} salary",
+                        f"{ol} career path",
+                        ol,
+                    ]
+                ),
             )
         )
         b2c.append(
             _Draft(
-                f"{occ} Training", "b2c", industry, "Career",
+                f"{occ} Training",
+                "b2c",
+                industry,
+                "Career",
                 _sentence(rng.choice(_TRAINING_TEMPLATES).format(**fmt)),
-                _keywords([f"{ol} training", f"{ol} courses", f"{ol} certification", f"{ol} qualifications",
-                           f"{ol} apprenticeship", ol]),
+                _keywords(
+                    [
+                        f"{ol} training",
+                        f"{ol} courses",
+                        f"{ol} certification",
+                        f"{ol} qualifications",
+                        f"{ol} apprenticeship",
+                        ol,
+                    ]
+                ),
             )
         )
     return b2b, b2c
@@ -1561,7 +2065,10 @@ def _build(seed: int) -> tuple[TopicRecord, ...]:
     for d in drafts:
         tid = _topic_id(seed, d.name, taken)
         taken.add(tid)
-        records.append(TopicRecord(tid, d.name, d.type, d.industry, d.category, d.description, d.keywords))
+        kws = d.keywords
+        if len(kws) < MIN_KEYWORDS:  # safety net; the sources above normally give enough
+            kws = _keywords(kws, [d.name, f"{d.name} {d.category}", f"{d.industry} {d.category}"])
+        records.append(TopicRecord(tid, d.name, d.type, d.industry, d.category, d.description, kws))
     records.sort(key=lambda r: r.topic_id)
     return tuple(records)
 
@@ -1690,7 +2197,9 @@ def _parse_keywords(value: Any, where: str, name: str) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         items = list(value)
     else:
-        raise ValueError(f"{where}: field 'keywords' must be a '|'-separated string or a list of strings, got {value!r}")
+        raise ValueError(
+            f"{where}: field 'keywords' must be a '|'-separated string or a list of strings, got {value!r}"
+        )
     kws = _keywords(items)
     if not kws:  # still matchable by name when the user gave no keywords
         kws = _keywords([name, *_content_words(name)])
@@ -1719,7 +2228,9 @@ def _validate_rows(rows: list[tuple[str, dict[str, Any]]], source: str) -> list[
         if len(name) > MAX_NAME_LEN:
             raise ValueError(f"{where}: field 'name' is {len(name)} characters; the limit is {MAX_NAME_LEN}")
         if name.casefold() in names:
-            raise ValueError(f"{where}: field 'name' {name!r} duplicates {names[name.casefold()]} (names are case-insensitive)")
+            raise ValueError(
+                f"{where}: field 'name' {name!r} duplicates {names[name.casefold()]} (names are case-insensitive)"
+            )
         names[name.casefold()] = where_
         raw_type = row["type"]
         topic_type = raw_type.strip().lower() if isinstance(raw_type, str) else ""
@@ -1756,5 +2267,7 @@ def load_topics_file(path: Path) -> list[TopicRecord]:
     elif suffix in (".parquet", ".pq"):
         rows = _read_parquet(path)
     else:
-        raise ValueError(f"{path}: unsupported topics file type {suffix!r}; use .csv, .json, .jsonl or .parquet")
+        raise ValueError(
+            f"{path}: unsupported topics file type {suffix!r}; use .csv, .json, .jsonl or .parquet"
+        )
     return _validate_rows(rows, str(path))

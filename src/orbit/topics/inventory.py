@@ -140,8 +140,5 @@ class Inventory:
         q: str | None = None,
     ) -> list[TopicRow]:
         """Topics passing every filter, in name order (`q` matches names and keywords)."""
-        if q and q.strip():
-            hits = sorted(self.ranked(q))
-        else:
-            hits = list(range(len(self.topics)))
+        hits = sorted(self.ranked(q)) if q and q.strip() else list(range(len(self.topics)))
         return [self.topics[i] for i in hits if self._allowed(i, type_, industry, category)]

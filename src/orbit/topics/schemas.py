@@ -24,7 +24,7 @@ class TopicRead(ApiModel):
 
     @classmethod
     def of(cls, t: TopicRow) -> TopicRead:
-        return cls(topic_id=t.topic_id, topic_name=t.name, type=t.type, industry=t.industry, category=t.category)  # type: ignore[arg-type]  # type is checked at ingest
+        return cls(topic_id=t.topic_id, topic_name=t.name, type=t.type, industry=t.industry, category=t.category)
 
 
 class TopicDetail(TopicRead):
@@ -36,7 +36,7 @@ class TopicDetail(TopicRead):
     @classmethod
     def of(cls, t: TopicRow) -> TopicDetail:
         return cls(
-            topic_id=t.topic_id, topic_name=t.name, type=t.type, industry=t.industry,  # type: ignore[arg-type]
+            topic_id=t.topic_id, topic_name=t.name, type=t.type, industry=t.industry,
             category=t.category, description=t.description, keywords=list(t.keywords),
         )
 
@@ -81,7 +81,7 @@ class TrendPoint(ComparePoint):
 def trend_points(t: service.TopicTrend) -> list[TrendPoint]:
     return [
         TrendPoint(
-            **ComparePoint.of(p).model_dump(), topic_name=t.topic.name, type=t.topic.type,  # type: ignore[arg-type]
+            **ComparePoint.of(p).model_dump(), topic_name=t.topic.name, type=t.topic.type,
             industry=t.topic.industry, category=t.topic.category,
         )
         for p in t.points
@@ -115,7 +115,7 @@ class MoverRead(ApiModel):
     @classmethod
     def of(cls, m: service.Mover) -> MoverRead:
         return cls(
-            topic_id=m.topic.topic_id, topic_name=m.topic.name, type=m.topic.type,  # type: ignore[arg-type]
+            topic_id=m.topic.topic_id, topic_name=m.topic.name, type=m.topic.type,
             industry=m.topic.industry, today_audience=m.today_audience,
             yesterday_audience=m.yesterday_audience, pct_change=m.pct_change,
         )
