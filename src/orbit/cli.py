@@ -77,12 +77,19 @@ def datagen_cmd(
     days: Annotated[int, typer.Option(min=1, max=120)] = 14,
     seed: Annotated[int, typer.Option()] = 42,
     end_date: Annotated[str | None, typer.Option(help="Last data date (YYYY-MM-DD); default yesterday UTC")] = None,
+    topics: Annotated[Path | None, typer.Option(help="Your own taxonomy (CSV, JSON or Parquet) instead of the built-in one")] = None,
 ) -> None:
     """Generate a deterministic synthetic data set (topics, companies, persons, daily signals)."""
     end = date.fromisoformat(end_date) if end_date else _yesterday()
     started = time.perf_counter()
-    with _progress("datagen") as step:
-        report = datagen.generate(out, seed=seed, scale=scale, days=days, end_date=end, progress=step)
+    try:
+        with _progress("datagen") as step:
+            report = datagen.generate(
+                out, seed=seed, scale=scale, days=days, end_date=end, topics_file=topics, progress=step
+            )
+    except ValueError as exc:
+        console.print(f"[red]datagen failed:[/] {exc}")
+        raise typer.Exit(2) from exc
     console.print(
         f"[green]wrote[/] {report.topics:,} topics, {report.companies:,} companies, "
         f"{report.persons:,} persons, {sum(report.signal_rows.values()):,} signal rows "
@@ -117,6 +124,36 @@ def ingest(
         f"[green]loaded[/] {', '.join(f'{k} {v:,}' for k, v in report.dimensions.items()) or 'no dimensions'}; "
         f"{len(report.days)} days, {rows:,} signal rows in {time.perf_counter() - started:.1f}s"
     )
+
+
+@app.command("load-topics")
+def load_topics(
+    path: Annotated[Path, typer.Argument(help="CSV (topic_id,name,type,industry,category,description,keywords), JSON or Parquet")],
+) -> None:
+    """Replace the topic inventory with your own taxonomy (signals must use its topic ids)."""
+    import tempfile
+
+    from orbit.datagen import taxonomy
+
+    try:
+        records = taxonomy.load_topics_file(path)
+    except (ValueError, OSError) as exc:
+        console.print(f"[red]invalid taxonomy:[/] {exc}")
+        raise typer.Exit(2) from exc
+    settings = _settings()
+    wh, engine = _stores(settings)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / "topics.parquet"
+            datagen.write_parquet(taxonomy.topics_table(records), staged)
+            rows = datasets.ingest_dimension(wh, db.make_sessions(engine), kind="topics", path=staged)
+    except IngestError as exc:
+        console.print(f"[red]load failed:[/] {exc.message}")
+        raise typer.Exit(2) from exc
+    finally:
+        wh.close()
+        engine.dispose()
+    console.print(f"[green]loaded[/] {rows:,} topics from {path}")
 
 
 def _demo(settings: Settings) -> None:

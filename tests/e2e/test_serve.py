@@ -91,3 +91,27 @@ def test_a_malformed_file_fails_ingest_with_a_clear_message(tmp_path: Path, serv
     run = subprocess.run([*ORBIT, "ingest", str(bad), "--kind", "topics"], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert "topics.parquet could not be read" in run.stdout
+
+
+def test_users_can_load_their_own_taxonomy(tmp_path: Path) -> None:
+    csv_file = tmp_path / "mine.csv"
+    csv_file.write_text(
+        "topic_id,name,type,industry,category,description,keywords\n"
+        "900001,Quantum Widgets,b2b,Technology,Software,Widgets that use qubits.,quantum|widgets\n"
+        "900002,Garden Gnomes,b2c,Home,Product,Ornamental gnomes.,gnomes|garden\n"
+    )
+    env = _env(tmp_path / "data")
+    ok = subprocess.run([*ORBIT, "load-topics", str(csv_file)], env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "loaded 2 topics" in ok.stdout
+    out = tmp_path / "gen"
+    gen = subprocess.run(
+        [*ORBIT, "datagen", "--out", str(out), "--scale", "0.001", "--days", "1", "--end-date", "2026-11-20",
+         "--topics", str(csv_file)], env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert gen.returncode == 0, gen.stdout + gen.stderr
+    import pyarrow.parquet as pq
+    assert set(pq.read_table(out / "signals" / "2026-11-20.parquet").column("topic_id").to_pylist()) == {900001, 900002}
+    csv_file.write_text("topic_id,name,type\n1,Bad,b2x\n")
+    bad = subprocess.run([*ORBIT, "load-topics", str(csv_file)], env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid taxonomy" in bad.stdout

@@ -46,14 +46,19 @@ def generate(
     scale: float,
     days: int,
     end_date: date,
+    topics_file: Path | None = None,
     progress: Progress | None = None,
 ) -> GenerateReport:
-    """Generate every file of a data set into `out`; the same arguments give identical files."""
+    """Generate every file of a data set into `out`; the same arguments give identical files.
+
+    With `topics_file`, signals are drawn over that taxonomy instead of the built-in one
+    (raises ValueError naming the bad row when the file is invalid).
+    """
     step = progress or (lambda _s, _d, _t: None)
     dates = date_range(end_date, days)
     total = 4 + len(dates)
     step("topics", 0, total)
-    topic_records = taxonomy.build_topics(seed)
+    topic_records = taxonomy.load_topics_file(topics_file) if topics_file else taxonomy.build_topics(seed)
     topics = taxonomy.topics_table(topic_records)
     write_parquet(topics, out / files.TOPICS)
     step("companies", 1, total)
