@@ -91,6 +91,7 @@ def main() -> None:
     size = sum(f.stat().st_size for f in (data_dir / "warehouse").rglob("*") if f.is_file())
     print(f"warehouse on disk: {size / 1e6:,.0f} MB")
 
+    popular, direct = direct_figures(data_dir, args.requests)  # before the server holds chDB
     port = _free_port()
     proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -105,17 +106,14 @@ def main() -> None:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise SystemExit("server did not start")
             time.sleep(0.2)
-        measure(base, args.requests, data_dir)
+        measure(base, args.requests, popular, direct)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def measure(base: str, n: int, data_dir: Path) -> None:
+def measure(base: str, n: int, popular: list[int], direct: dict[str, list[float]]) -> None:
     http = httpx.Client(base_url=base, timeout=30)
-    movers = http.get("/v1/intent/topics/movers", params={"limit": 10}).json()["data"]
-    popular = [m["topicId"] for m in movers] or [
-        t["topicId"] for t in http.get("/v1/intent/topics", params={"limit": 10}).json()["data"]]
     http.get("/v1/intent/topics/search", params={"q": "warm"})  # first request loads the catalogue
     qi = iter(range(10**9))
 
@@ -137,7 +135,6 @@ def measure(base: str, n: int, data_dir: Path) -> None:
 
     results = {name: _timed(fn, n) for name, fn in
                [("search", search), ("trend", trend), ("compare", compare), ("movers", movers_)]}
-    direct = direct_figures(data_dir, popular, n)
     print(f"\nHTTP latency over {n} requests each (server and client on this machine):")
     for name, ms in results.items():
         line = f"  {name:8s} {_fmt(ms)}"
@@ -147,8 +144,8 @@ def measure(base: str, n: int, data_dir: Path) -> None:
         print(line)
 
 
-def direct_figures(data_dir: Path, popular: list[int], n: int) -> dict[str, list[float]]:
-    """The same work without HTTP, in this process (the server holds chDB, so use a copy)."""
+def direct_figures(data_dir: Path, n: int) -> tuple[list[int], dict[str, list[float]]]:
+    """The most popular topics, and the same work done without HTTP, in this process."""
     from orbit.datasets import service as datasets
     from orbit.metadata import db
     from orbit.settings import Settings
@@ -156,17 +153,15 @@ def direct_figures(data_dir: Path, popular: list[int], n: int) -> dict[str, list
     from orbit.warehouse import topics as topics_sql
     from orbit.warehouse.factory import open_warehouse
 
-    copy = data_dir.parent / (data_dir.name + "-readcopy")
-    if copy.exists():
-        shutil.rmtree(copy)
-    shutil.copytree(data_dir, copy)
-    settings = Settings(data_dir=copy)
+    settings = Settings(data_dir=data_dir)
     wh = open_warehouse(settings)
     engine = db.make_engine(settings.metadata_url)
     try:
         with db.make_sessions(engine)() as s:
             dates = datasets.ready_dates(s)
         inv = Inventory(topics_sql.all_topics(wh))
+        newest = topics_sql.daily_stats(wh, topic_ids=[t.topic_id for t in inv.topics], date_from=dates[-1], date_to=dates[-1])
+        popular = [s.topic_id for s in sorted(newest, key=lambda s: -s.unique_audience)[:10]]
         qi = iter(range(10**9))
         out = {
             "search": _timed(lambda: inv.search(QUERIES[next(qi) % len(QUERIES)], limit=10), n),
@@ -176,12 +171,12 @@ def direct_figures(data_dir: Path, popular: list[int], n: int) -> dict[str, list
                 wh, topic_ids=popular[:5], date_from=dates[0], date_to=dates[-1]), n),
         }
         if len(dates) >= 2:
-            out["movers"] = _timed(lambda: topics_sql.audience_on_two_dates(wh, today=dates[-1], yesterday=dates[-2]), n)
-        return out
+            out["movers"] = _timed(lambda: topics_sql.movers(
+                wh, today=dates[-1], yesterday=dates[-2], up=True, topic_ids=[], min_audience=10, limit=20), n)
+        return popular, out
     finally:
         wh.close()
         engine.dispose()
-        shutil.rmtree(copy, ignore_errors=True)
 
 
 if __name__ == "__main__":

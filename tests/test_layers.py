@@ -19,7 +19,11 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            # `from orbit.accounts import service` names the module orbit.accounts.service.
+            subs = [a.name for a in node.names if (SRC.parent / node.module.replace(".", "/") / f"{a.name}.py").exists()]
+            found.update(f"{node.module}.{n}" for n in subs)
+            if len(subs) < len(node.names):
+                found.add(node.module)
     return found
 
 
@@ -67,3 +71,19 @@ def test_only_settings_reads_the_environment() -> None:
             continue
         text = path.read_text()
         assert "os.environ" not in text and "os.getenv" not in text, name
+
+
+def test_http_only_imports_the_accounts_service_of_the_domains() -> None:
+    for name, path in _modules():
+        if not name.startswith("http."):
+            continue
+        for m in _imports(path):
+            if m.startswith("orbit.") and m.split(".")[1] in DOMAINS:
+                assert m == "orbit.accounts.service", f"{name} imports {m}"
+
+
+def test_routers_hold_no_sql() -> None:
+    for name, path in _modules():
+        if name.endswith(".router"):
+            bad = [m for m in _imports(path) if m.startswith(("sqlalchemy", "orbit.warehouse", "orbit.metadata"))]
+            assert not bad, f"{name} imports {bad}"

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbit import __version__
+from orbit.accounts import router as accounts_router
+from orbit.accounts.service import TokenVerifier
 from orbit.http import errors
 from orbit.http.envelope import ErrorEnvelope, envelope
 from orbit.http.middleware import RequestContext
@@ -66,6 +68,7 @@ def create_app(
         app.state.warehouse = wh
         app.state.sessions = sessions
         app.state.catalog = TopicCatalog(wh, sessions)
+        app.state.verifier = TokenVerifier(settings.auth)
         try:
             yield
         finally:
@@ -90,6 +93,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     app.include_router(topics_router.router)
+    app.include_router(accounts_router.router)
 
     @app.get("/healthz", tags=["Operations"])
     def healthz() -> dict[str, object]:

@@ -15,10 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from orbit.accounts import service as accounts
 from orbit.datagen import generate as datagen
 from orbit.datasets import service as datasets
-from orbit.errors import IngestError
+from orbit.errors import IngestError, OrbitError
 from orbit.metadata import db
 from orbit.settings import Settings
 from orbit.warehouse import loads, schema
@@ -26,7 +28,12 @@ from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.factory import open_warehouse
 
 app = typer.Typer(help="Orbit: a self-hostable audience-intent API.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organizations: create, list, slots, (de)activate.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(keys_app, name="keys")
 console = Console()
+DEMO_ORG = "Demo Organization"
 
 
 def _settings() -> Settings:
@@ -156,11 +163,130 @@ def load_topics(
     console.print(f"[green]loaded[/] {rows:,} topics from {path}")
 
 
+@contextmanager
+def _metadata() -> Iterator[Session]:
+    """One short transaction on the migrated metadata DB; OrbitErrors exit with their message."""
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.metadata_url)
+    try:
+        db.migrate(engine)
+        with db.make_sessions(engine).begin() as session:
+            yield session
+    except OrbitError as exc:
+        console.print(f"[red]{exc.code}:[/] {exc.message}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+def _print_new_key(org_name: str, new: accounts.NewKey) -> None:
+    console.print(f"API key for [bold]{org_name}[/] (shown once, store it now):")
+    console.print(f"  [bold green]{new.secret}[/]", soft_wrap=True)
+    console.print(f"  id {new.key.id}, prefix {new.key.prefix}", soft_wrap=True)
+
+
+@orgs_app.command("create")
+def orgs_create(
+    name: str,
+    slots: Annotated[int, typer.Option(min=0, help="Active-audience slots")] = 10,
+    with_key: Annotated[bool, typer.Option("--with-key/--no-key", help="Also create its first API key")] = True,
+) -> None:
+    """Create an organization (and its first API key)."""
+    with _metadata() as session:
+        org = accounts.create_organization(session, name=name, audience_slots=slots)
+        console.print(f"[green]created[/] organization {org.name} — id {org.id}, {org.audience_slots} slots")
+        if with_key:
+            _print_new_key(org.name, accounts.create_api_key(session, org_ref=org.id, name="first key"))
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List organizations."""
+    with _metadata() as session:
+        table = Table("id", "name", "active", "slots", "created")
+        for org in accounts.list_organizations(session):
+            table.add_row(
+                org.id, org.name, "yes" if org.is_active else "no", str(org.audience_slots),
+                f"{org.created_at:%Y-%m-%d %H:%M}",
+            )
+        console.print(table)
+
+
+@orgs_app.command("set-slots")
+def orgs_set_slots(org: Annotated[str, typer.Argument(help="Organization id or name")], slots: int) -> None:
+    """Set how many audiences an organization may keep active."""
+    with _metadata() as session:
+        o = accounts.set_audience_slots(session, ref=org, slots=slots)
+        console.print(f"[green]{o.name}[/] now has {o.audience_slots} audience slots")
+
+
+@orgs_app.command("deactivate")
+def orgs_deactivate(org: Annotated[str, typer.Argument(help="Organization id or name")]) -> None:
+    """Deactivate an organization: its keys and tokens answer 403 from now on."""
+    with _metadata() as session:
+        console.print(f"[yellow]deactivated[/] {accounts.set_active(session, ref=org, active=False).name}")
+
+
+@orgs_app.command("activate")
+def orgs_activate(org: Annotated[str, typer.Argument(help="Organization id or name")]) -> None:
+    """Re-activate an organization."""
+    with _metadata() as session:
+        console.print(f"[green]activated[/] {accounts.set_active(session, ref=org, active=True).name}")
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option("--org", help="Organization id or name")],
+    name: Annotated[str, typer.Option(help="A label for the key")] = "",
+) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    with _metadata() as session:
+        o = accounts.get_organization(session, ref=org)
+        _print_new_key(o.name, accounts.create_api_key(session, org_ref=o.id, name=name))
+
+
+@keys_app.command("list")
+def keys_list(org: Annotated[str | None, typer.Option("--org", help="Only this organization")] = None) -> None:
+    """List API keys (prefixes only; secrets are never stored)."""
+    with _metadata() as session:
+        names = {o.id: o.name for o in accounts.list_organizations(session)}
+        table = Table("id", "prefix", "organization", "name", "created", "last used", "revoked")
+        for k in accounts.list_api_keys(session, org_ref=org):
+            table.add_row(
+                k.id, k.prefix + "…", names.get(k.organization_id, k.organization_id), k.name,
+                f"{k.created_at:%Y-%m-%d %H:%M}",
+                f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "-",
+                f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "-",
+            )
+        console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="Key id or its display prefix")]) -> None:
+    """Revoke an API key; it answers 401 at once, in every process."""
+    with _metadata() as session:
+        k = accounts.revoke_api_key(session, key_ref=key)
+        console.print(f"[yellow]revoked[/] {k.prefix}… ({k.id})")
+
+
+def _demo_org(sessions: sessionmaker[Session], base_url: str) -> None:
+    """On an empty metadata DB: a demo organization and one key, printed once."""
+    with sessions.begin() as session:
+        if accounts.list_organizations(session):
+            return
+        org = accounts.create_organization(session, name=DEMO_ORG)
+        new = accounts.create_api_key(session, org_ref=org.id, name="demo key")
+    _print_new_key(org.name, new)
+    console.print(f"  try: curl -H 'X-API-Key: {new.secret}' {base_url}/v1/intent/account", soft_wrap=True)
+
+
 def _demo(settings: Settings) -> None:
     """Generate and load the demo data set when the warehouse holds nothing yet."""
     wh, engine = _stores(settings)
     sessions = db.make_sessions(engine)
     try:
+        _demo_org(sessions, f"http://{settings.host}:{settings.port}")
         with sessions() as session:
             empty = datasets.is_empty(session)
         if not empty:
@@ -194,9 +320,15 @@ def serve(
     import uvicorn
 
     from orbit.app import create_app
+    from orbit.http.middleware import RequestIdFilter
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+    )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
     if with_demo:
         _demo(settings)
     else:

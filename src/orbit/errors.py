@@ -44,3 +44,11 @@ class IngestError(OrbitError):
 
 class PayloadTooLarge(OrbitError):
     code = "PAYLOAD_TOO_LARGE"
+
+
+class Unauthorized(OrbitError):
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(OrbitError):
+    code = "FORBIDDEN"

@@ -30,6 +30,24 @@ class MetadataSettings(BaseModel):
     url: SecretStr | None = None
 
 
+class AuthSettings(BaseModel):
+    """How bearer tokens (JWTs) are verified. API keys need no settings."""
+
+    # HS256 shared secret; or an RS256/ES256 public key (PEM text, or a path to a PEM file);
+    # or a JWKS file (keys picked by `kid`). With none set, bearer tokens are refused.
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_jwks_file: Path | None = None
+    jwt_algorithms: list[Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]] = Field(
+        default_factory=list
+    )
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    # The claim that names the caller's organization (its id).
+    jwt_org_claim: str = "org_id"
+    jwt_leeway_s: int = Field(default=30, ge=0, le=300)
+
+
 class DemoSettings(BaseModel):
     """What `orbit demo` / `make run` generate when the warehouse is empty."""
 
@@ -56,12 +74,20 @@ class Settings(BaseSettings):
     topics_cache_seconds: int = Field(default=86_400, ge=0)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     metadata: MetadataSettings = Field(default_factory=MetadataSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:
         if self.warehouse.backend == "clickhouse" and self.warehouse.url is None:
             raise ValueError("ORBIT_WAREHOUSE__URL is required for the clickhouse backend")
+        return self
+
+    @model_validator(mode="after")
+    def _production_needs_strong_secrets(self) -> Settings:
+        secret = self.auth.jwt_secret
+        if self.env == "production" and secret is not None and len(secret.get_secret_value()) < 32:
+            raise ValueError("ORBIT_AUTH__JWT_SECRET must be at least 32 characters in production")
         return self
 
     @property

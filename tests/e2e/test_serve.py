@@ -15,6 +15,7 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
 ORBIT = [sys.executable, "-m", "orbit"]
+_DATA_DIRS: dict[str, Path] = {}  # server base URL -> its data directory
 
 
 def _free_port() -> int:
@@ -25,7 +26,7 @@ def _free_port() -> int:
 
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
-    env.update({"ORBIT_DATA_DIR": str(data_dir), "ORBIT_LOG_LEVEL": "warning"})
+    env.update({"ORBIT_DATA_DIR": str(data_dir), "ORBIT_LOG_LEVEL": "warning", "COLUMNS": "250"})
     return env
 
 
@@ -42,6 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     load = subprocess.run([*ORBIT, "ingest", str(dataset)], env=env, capture_output=True, text=True, timeout=300)
     assert load.returncode == 0, load.stdout + load.stderr
     port = _free_port()
+    _DATA_DIRS[f"http://127.0.0.1:{port}"] = data_dir
     proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -115,3 +117,23 @@ def test_users_can_load_their_own_taxonomy(tmp_path: Path) -> None:
     csv_file.write_text("topic_id,name,type\n1,Bad,b2x\n")
     bad = subprocess.run([*ORBIT, "load-topics", str(csv_file)], env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "invalid taxonomy" in bad.stdout
+
+
+def test_cli_keys_work_and_revocation_is_immediate_across_processes(server: str, tmp_path: Path) -> None:
+    import re
+
+    env = _env(_DATA_DIRS[server])
+    made = subprocess.run([*ORBIT, "orgs", "create", "E2E Corp", "--slots", "3"], env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stdout + made.stderr
+    key = re.search(r"sk_[A-Za-z0-9_-]{40,}", made.stdout)
+    key_id = re.search(r"id ([0-9a-f-]{36}), prefix", made.stdout)
+    assert key and key_id, made.stdout
+    with httpx.Client(base_url=server, timeout=10) as http:
+        me = http.get("/v1/intent/account", headers={"x-api-key": key.group(0)})
+        assert me.status_code == 200 and me.json()["data"]["organization"]["audienceSlots"] == 3
+        listed = subprocess.run([*ORBIT, "keys", "list"], env=env, capture_output=True, text=True, timeout=60)
+        assert key.group(0) not in listed.stdout and key.group(0)[:11] in listed.stdout
+        revoked = subprocess.run([*ORBIT, "keys", "revoke", key_id.group(1)], env=env, capture_output=True, text=True, timeout=60)
+        assert revoked.returncode == 0, revoked.stdout
+        after = http.get("/v1/intent/account", headers={"x-api-key": key.group(0)})
+        assert after.status_code == 401 and after.json()["error"]["code"] == "UNAUTHORIZED"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
-from orbit.topics.service import Snapshot, TopicCatalog
 from orbit.warehouse.backend import Warehouse
 
 
@@ -15,10 +16,15 @@ def _warehouse(request: Request) -> Warehouse:
     return wh
 
 
-def _catalog(request: Request) -> Snapshot:
-    catalog: TopicCatalog = request.app.state.catalog
-    return catalog.current()
+def _metadata_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit when the handler returns, roll back if it raises.
+
+    `scope="function"` makes the commit happen before the response is sent, so a failed commit
+    is an error response, never a false success.
+    """
+    with request.app.state.sessions.begin() as session:
+        yield session
 
 
 WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
-CatalogDep = Annotated[Snapshot, Depends(_catalog)]
+DbSession = Annotated[Session, Depends(_metadata_session, scope="function")]

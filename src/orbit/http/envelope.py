@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-request_id_var: ContextVar[str] = ContextVar("request_id", default="req_none")
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 T = TypeVar("T")
 

@@ -57,7 +57,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 async def on_orbit_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OrbitError)
     status = STATUS.get(exc.code, 500)
-    return error_response(status, exc.code, exc.message, exc.details)
+    headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if status == 401 else None
+    return error_response(status, exc.code, exc.message, exc.details, headers=headers)
 
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -17,6 +17,14 @@ log = logging.getLogger("orbit.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every log record written while a request is handled."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
 class RequestContext:
     """Sets the request id (a client's sane `X-Request-Id`, or a new one), echoes it back,
     answers 413 for bodies over the limit, and writes one access log line per request."""
@@ -69,10 +77,12 @@ class RequestContext:
             if not status_holder["started"]:
                 await self._reject(send, rid)
         finally:
+            principal = (scope.get("state") or {}).get("principal")
             log.info(
-                "%s %s %s %.1fms request_id=%s",
+                "%s %s %s %.1fms request_id=%s %s",
                 scope.get("method"), scope.get("path"), status_holder["status"],
                 (time.perf_counter() - started) * 1000, rid,
+                principal.describe() if principal is not None else "anonymous",
             )
             request_id_var.reset(token)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from orbit.http.auth import optional_principal as _optional_principal
 from orbit.http.caching import etag_for, not_modified
-from orbit.http.deps import CatalogDep, WarehouseDep
+from orbit.http.deps import WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.topics import service
 from orbit.topics.schemas import (
@@ -23,8 +24,15 @@ from orbit.topics.schemas import (
 )
 from orbit.topics.schemas import TrendPoint as TrendPointRead
 
-router = APIRouter(prefix="/v1/intent/topics", tags=["Topic Discovery"])
+# Credentials are optional here; when sent they must be valid (and raise the rate limit).
+router = APIRouter(prefix="/v1/intent/topics", tags=["Topic Discovery"], dependencies=[Depends(_optional_principal)])
 
+def _catalog(request: Request) -> service.Snapshot:
+    catalog: service.TopicCatalog = request.app.state.catalog
+    return catalog.current()
+
+
+CatalogDep = Annotated[service.Snapshot, Depends(_catalog)]
 Text100 = Annotated[str | None, Query(min_length=1, max_length=100)]
 TypeQuery = Annotated[TypeFilter | None, Query(alias="type")]
 

@@ -197,21 +197,18 @@ def movers(
         return [], (snap.dates[-1] if snap.dates else None), None
     today, yesterday = snap.dates[-1], snap.dates[-2]
     inv = snap.inventory
-    found: list[Mover] = []
-    for tid, now_aud, prev_aud in topics_sql.audience_on_two_dates(wh, today=today, yesterday=yesterday):
-        topic = inv.get(int(tid))
-        if topic is None or prev_aud < MOVERS_MIN_AUDIENCE:
-            continue
-        if type_ and type_ != "both" and topic.type != type_:
-            continue
-        if industry and topic.industry.lower() != industry.strip().lower():
-            continue
-        pct = round((now_aud - prev_aud) / prev_aud * 100.0, 2)
-        found.append(Mover(topic, int(now_aud), int(prev_aud), pct))
-    sign = -1 if direction == "up" else 1
-    found.sort(key=lambda m: (sign * m.pct_change, -m.today_audience, m.topic.topic_id))
-    if direction == "up":
-        found = [m for m in found if m.pct_change > 0]
-    else:
-        found = [m for m in found if m.pct_change < 0]
-    return found[:limit], today, yesterday
+    allowed: list[int] = []
+    if (type_ and type_ != "both") or industry:
+        allowed = [t.topic_id for t in inv.browse(type_=type_, industry=industry)]
+        if not allowed:
+            return [], today, yesterday
+    rows = topics_sql.movers(
+        wh, today=today, yesterday=yesterday, up=direction == "up", topic_ids=allowed,
+        min_audience=MOVERS_MIN_AUDIENCE, limit=limit,
+    )
+    found = [
+        Mover(inv.by_id[r.topic_id], r.today_audience, r.yesterday_audience, r.pct_change)
+        for r in rows
+        if r.topic_id in inv.by_id
+    ]
+    return found, today, yesterday

@@ -24,15 +24,26 @@ WHERE topic_id IN {topic_ids:Array(UInt32)}
 ORDER BY topic_id, data_date
 """
 
-# Audience of every topic on two dates, for day-over-day movers.
-AUDIENCE_ON_TWO_DATES = """
-SELECT topic_id,
-       sumIf(unique_audience, data_date = {today:Date}) AS today_audience,
-       sumIf(unique_audience, data_date = {yesterday:Date}) AS yesterday_audience
-FROM topic_daily_stats
-WHERE data_date IN ({today:Date}, {yesterday:Date})
-GROUP BY topic_id
+# Day-over-day movers: audience of each topic on two dates, filtered, ranked and cut in SQL so
+# only `limit` rows reach Python. Two texts, one per direction (the ORDER BY is not a value).
+_MOVERS = """
+SELECT topic_id, today_audience, yesterday_audience,
+       round((toInt64(today_audience) - toInt64(yesterday_audience)) * 100.0 / yesterday_audience, 2) AS pct_change
+FROM (
+    SELECT topic_id,
+           sumIf(unique_audience, data_date = {{today:Date}}) AS today_audience,
+           sumIf(unique_audience, data_date = {{yesterday:Date}}) AS yesterday_audience
+    FROM topic_daily_stats
+    WHERE data_date IN ({{today:Date}}, {{yesterday:Date}})
+      AND (empty({{topic_ids:Array(UInt32)}}) OR has({{topic_ids:Array(UInt32)}}, topic_id))
+    GROUP BY topic_id
+)
+WHERE yesterday_audience >= {{min_audience:UInt32}} AND today_audience {compare} yesterday_audience
+ORDER BY pct_change {order}, today_audience DESC, topic_id
+LIMIT {{limit:UInt32}}
 """
+MOVERS_UP = _MOVERS.format(compare=">", order="DESC")
+MOVERS_DOWN = _MOVERS.format(compare="<", order="ASC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +94,30 @@ def daily_stats(
     return [DailyStat(**r) for r in wh.query(stmt).to_pylist()]
 
 
-def audience_on_two_dates(wh: Warehouse, *, today: date, yesterday: date) -> list[tuple[int, int, int]]:
-    """(topic_id, today_audience, yesterday_audience) for topics with signals on either date."""
-    table = wh.query(Statement(AUDIENCE_ON_TWO_DATES, {"today": today, "yesterday": yesterday}))
-    return list(
-        zip(
-            table.column("topic_id").to_pylist(),
-            table.column("today_audience").to_pylist(),
-            table.column("yesterday_audience").to_pylist(),
-            strict=True,
-        )
+@dataclass(frozen=True, slots=True)
+class MoverRow:
+    topic_id: int
+    today_audience: int
+    yesterday_audience: int
+    pct_change: float
+
+
+def movers(
+    wh: Warehouse,
+    *,
+    today: date,
+    yesterday: date,
+    up: bool,
+    topic_ids: Sequence[int],
+    min_audience: int,
+    limit: int,
+) -> list[MoverRow]:
+    """Topics whose audience rose (`up`) or fell most from `yesterday` to `today`, best first.
+
+    An empty `topic_ids` means every topic; topics below `min_audience` on `yesterday` are skipped.
+    """
+    stmt = Statement(
+        MOVERS_UP if up else MOVERS_DOWN,
+        {"today": today, "yesterday": yesterday, "topic_ids": list(topic_ids), "min_audience": min_audience, "limit": limit},
     )
+    return [MoverRow(**r) for r in wh.query(stmt).to_pylist()]

@@ -1,0 +1,48 @@
+"""The one authentication dependency: every route gets the caller as a `Principal`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from orbit.accounts import service as accounts
+from orbit.accounts.service import Principal
+from orbit.errors import Unauthorized
+
+# Declared for the OpenAPI document (the "Authorize" button); the raw headers are parsed below
+# so that a malformed header is a 401, not silently ignored.
+_api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An organization API key, sk_...")
+_bearer_scheme = HTTPBearer(auto_error=False, description="A JWT (dashboard access token)")
+
+
+def optional_principal(
+    request: Request,
+    _key: Annotated[str | None, Security(_api_key_scheme)] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
+) -> Principal | None:
+    api_key = request.headers.get("x-api-key")
+    authorization = request.headers.get("authorization")
+    if api_key is None and authorization is None:
+        return None
+    settings = request.app.state.settings
+    # Its own short transaction: authentication is not part of the request's business work,
+    # and a revoked key must fail at once in every process, so nothing is cached.
+    with request.app.state.sessions.begin() as session:
+        principal = accounts.authenticate(
+            session, request.app.state.verifier, api_key=api_key, authorization=authorization,
+            org_claim=settings.auth.jwt_org_claim,
+        )
+    request.state.principal = principal
+    return principal
+
+
+def _required(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("credentials required: send X-API-Key: sk_... or Authorization: Bearer <JWT>")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(_required)]
