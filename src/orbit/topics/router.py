@@ -11,6 +11,7 @@ from orbit.http.caching import etag_for, not_modified
 from orbit.http.deps import WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.topics import service
+from orbit.topics.deps import CatalogDep
 from orbit.topics.schemas import (
     CompareRequest,
     CompareSeries,
@@ -27,12 +28,6 @@ from orbit.topics.schemas import TrendPoint as TrendPointRead
 # Credentials are optional here; when sent they must be valid (and raise the rate limit).
 router = APIRouter(prefix="/v1/intent/topics", tags=["Topic Discovery"], dependencies=[Depends(_optional_principal)])
 
-def _catalog(request: Request) -> service.Snapshot:
-    catalog: service.TopicCatalog = request.app.state.catalog
-    return catalog.current()
-
-
-CatalogDep = Annotated[service.Snapshot, Depends(_catalog)]
 Text100 = Annotated[str | None, Query(min_length=1, max_length=100)]
 TypeQuery = Annotated[TypeFilter | None, Query(alias="type")]
 
