@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from orbit import __version__
 from orbit.accounts import router as accounts_router
 from orbit.accounts.service import TokenVerifier
+from orbit.audiences import router as audiences_router
+from orbit.audiences.service import FilterCatalogCache
 from orbit.http import errors
 from orbit.http.envelope import ErrorEnvelope, envelope
 from orbit.http.middleware import RequestContext
 from orbit.metadata import db
 from orbit.settings import Settings
+from orbit.topic_lists import router as topic_lists_router
 from orbit.topics import router as topics_router
 from orbit.topics.service import TopicCatalog
 from orbit.warehouse.backend import Warehouse
@@ -69,6 +72,7 @@ def create_app(
         app.state.sessions = sessions
         app.state.catalog = TopicCatalog(wh, sessions)
         app.state.verifier = TokenVerifier(settings.auth)
+        app.state.filter_catalog = FilterCatalogCache(wh)
         try:
             yield
         finally:
@@ -94,6 +98,8 @@ def create_app(
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     app.include_router(topics_router.router)
     app.include_router(accounts_router.router)
+    app.include_router(audiences_router.router)
+    app.include_router(topic_lists_router.router)
 
     @app.get("/healthz", tags=["Operations"])
     def healthz() -> dict[str, object]:

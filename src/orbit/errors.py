@@ -52,3 +52,7 @@ class Unauthorized(OrbitError):
 
 class Forbidden(OrbitError):
     code = "FORBIDDEN"
+
+
+class SlotsFull(OrbitError):
+    code = "SLOTS_FULL"

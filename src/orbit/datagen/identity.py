@@ -95,6 +95,12 @@ def build_companies(seed: int, scale: float) -> pa.Table:
     # Revenue follows headcount, with noise of one bracket either way.
     revenue = np.clip(size + rng.integers(-1, 2, size=n), 0, len(vocab.REVENUE_RANGES) - 1)
     cities, states, _, countries = _locations(rng, n, us_share=0.85)
+    # Exact headcount inside the bracket, log-uniform (small firms dominate every bracket).
+    lo = np.array([vocab.SIZE_BOUNDS[i][0] for i in size.tolist()], dtype=np.float64)
+    hi = np.array([vocab.SIZE_BOUNDS[i][1] for i in size.tolist()], dtype=np.float64)
+    employees = np.floor(np.exp(rng.uniform(np.log(lo), np.log(hi + 1)))).clip(lo, hi).astype(np.uint32)
+    sizes = _blank([vocab.SIZE_RANGES[i] for i in size.tolist()], rng, 0.85)
+    employees[np.array([not s for s in sizes], dtype=bool)] = 0  # unknown size: unknown headcount
     industries = [vocab.INDUSTRIES[i][0] for i in ind]
     return pa.table(
         {
@@ -103,7 +109,8 @@ def build_companies(seed: int, scale: float) -> pa.Table:
             "domain": domains,
             "industry": _blank(industries, rng, 0.95),
             "industry_group": _blank([vocab.INDUSTRIES[i][1] for i in ind], rng, 0.9),
-            "size_range": _blank([vocab.SIZE_RANGES[i] for i in size.tolist()], rng, 0.85),
+            "size_range": sizes,
+            "employee_count": pa.array(employees),
             "revenue_range": _blank([vocab.REVENUE_RANGES[i] for i in revenue.tolist()], rng, 0.7),
             "city": _blank(cities, rng, 0.8),
             "state": _blank(states, rng, 0.9),

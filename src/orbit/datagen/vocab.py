@@ -70,6 +70,11 @@ SIZE_RANGES: list[str] = [
     "1 to 10", "11 to 25", "26 to 50", "51 to 100", "101 to 250", "251 to 500",
     "501 to 1000", "1001 to 5000", "5001 to 10000", "10000+",
 ]
+# Headcount bounds of each size bracket (the last is open-ended; 60,000 caps the draw).
+SIZE_BOUNDS: list[tuple[int, int]] = [
+    (1, 10), (11, 25), (26, 50), (51, 100), (101, 250), (251, 500),
+    (501, 1000), (1001, 5000), (5001, 10000), (10001, 60000),
+]
 SIZE_WEIGHTS: list[float] = [30, 18, 13, 11, 10, 6, 4.5, 4.5, 1.5, 1.5]
 
 REVENUE_RANGES: list[str] = [

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orbit.datagen import files
 from orbit.errors import IngestError
 from orbit.metadata.models import DataDate, DatasetLoad
-from orbit.warehouse import loads
+from orbit.warehouse import catalog, loads
 from orbit.warehouse.backend import Warehouse
 
 DIMENSIONS = ("topics", "companies", "persons")
@@ -37,6 +37,7 @@ class CatalogStamp:
 
     topics_version: int
     topics_loaded_at: datetime | None
+    catalog_version: int
     ready_days: int
     newest_day_loaded_at: datetime | None
 
@@ -70,10 +71,21 @@ def _record_day(session: Session, *, day: date, rows: int) -> None:
         row.signal_rows, row.is_ready, row.loaded_at = rows, True, _now()
 
 
-def ingest_dimension(wh: Warehouse, sessions: sessionmaker[Session], *, kind: str, path: Path) -> int:
+def rebuild_filter_catalog(wh: Warehouse, sessions: sessionmaker[Session]) -> None:
+    """Recount the ICP filter values after people or companies changed, and record the build."""
+    build_id = catalog.rebuild(wh)
+    with sessions.begin() as session:
+        _record_dimension(session, kind="filter_catalog", rows=0, sha=hashlib.sha256(build_id.encode()).hexdigest())
+
+
+def ingest_dimension(
+    wh: Warehouse, sessions: sessionmaker[Session], *, kind: str, path: Path, rebuild_catalog: bool = True
+) -> int:
     """Replace the `kind` table from a Parquet file; returns its row count.
 
-    Raises IngestError (warehouse unchanged) when the file is missing or malformed.
+    Loading people or companies also rebuilds the filter catalogue unless `rebuild_catalog` is
+    False (a caller loading several files rebuilds once at the end). Raises IngestError
+    (warehouse unchanged) when the file is missing or malformed.
     """
     if kind not in DIMENSIONS:
         raise IngestError(f"unknown data kind {kind!r}; expected one of {', '.join(DIMENSIONS)}")
@@ -85,6 +97,8 @@ def ingest_dimension(wh: Warehouse, sessions: sessionmaker[Session], *, kind: st
         raise IngestError(problem.message, details=[{"field": problem.field, "message": problem.message}]) from problem
     with sessions.begin() as session:
         _record_dimension(session, kind=kind, rows=rows, sha=_sha256(path))
+    if rebuild_catalog and kind in ("companies", "persons"):
+        rebuild_filter_catalog(wh, sessions)
     return rows
 
 
@@ -139,8 +153,13 @@ def ingest_directory(
     report = IngestReport({}, {})
     for kind in dims:
         step(kind, done, total)
-        report.dimensions[kind] = ingest_dimension(wh, sessions, kind=kind, path=root / paths[kind])
+        report.dimensions[kind] = ingest_dimension(
+            wh, sessions, kind=kind, path=root / paths[kind], rebuild_catalog=False
+        )
         done += 1
+    if {"companies", "persons"} & set(dims):
+        step("filter catalogue", done, total)
+        rebuild_filter_catalog(wh, sessions)
     for day in wanted_days:
         step(f"signals {day.isoformat()}", done, total)
         report.days[day] = ingest_day(wh, sessions, day=day, path=files.signal_file(root, day))
@@ -156,12 +175,14 @@ def ready_dates(session: Session) -> list[date]:
 
 def catalog_stamp(session: Session) -> CatalogStamp:
     topics = session.get(DatasetLoad, "topics")
+    filters = session.get(DatasetLoad, "filter_catalog")
     count, newest = session.execute(
         select(func.count(), func.max(DataDate.loaded_at)).where(DataDate.is_ready)
     ).one()
     return CatalogStamp(
         topics_version=topics.version if topics else 0,
         topics_loaded_at=topics.loaded_at if topics else None,
+        catalog_version=filters.version if filters else 0,
         ready_days=int(count),
         newest_day_loaded_at=newest,
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from orbit.metadata import db
 from orbit.warehouse.backend import Warehouse
 
 
@@ -23,6 +24,8 @@ def _metadata_session(request: Request) -> Iterator[Session]:
     is an error response, never a false success.
     """
     with request.app.state.sessions.begin() as session:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            db.begin_write(session)
         yield session
 
 

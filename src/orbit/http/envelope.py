@@ -15,7 +15,8 @@ T = TypeVar("T")
 
 def utc_timestamp() -> str:
     """ISO-8601 UTC with milliseconds, as in Orbit's examples (2026-05-05T09:15:00.000Z)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 class ApiMeta(BaseModel):

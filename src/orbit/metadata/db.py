@@ -11,6 +11,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Execution option marking a session that will write (SQLite then begins IMMEDIATE).
+WRITE_OPTION = "orbit_write"
+
+
+def begin_write(session: Session) -> None:
+    """Declare, before the first statement, that this transaction writes."""
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def make_engine(url: str) -> Engine:
@@ -25,11 +32,21 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not pysqlite, issue BEGIN (the documented recipe: savepoints work
+            # and a write transaction can take the lock up front).
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # A transaction that will write takes the write lock at BEGIN; otherwise a read
+            # followed by a write can fail with SQLITE_BUSY when another writer got in between.
+            mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

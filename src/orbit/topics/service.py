@@ -26,6 +26,7 @@ class Snapshot:
     inventory: Inventory
     dates: list[date]  # ready signal days, oldest first
     version: str
+    stamp: datasets.CatalogStamp  # what was loaded; later domains key their own caches on it
 
 
 class TopicCatalog:
@@ -66,7 +67,7 @@ class TopicCatalog:
                         else Inventory(topics_sql.all_topics(self._wh))
                     )
                     version = f"t{stamp.topics_version}-d{stamp.ready_days}-{stamp.newest_day_loaded_at}"
-                    self._snapshot = Snapshot(inventory, dates, version)
+                    self._snapshot = Snapshot(inventory, dates, version, stamp)
                     self._stamp = stamp
             self._checked = time.monotonic()
             return self._snapshot

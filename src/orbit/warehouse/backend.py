@@ -63,6 +63,27 @@ def _bind(params: dict[str, object] | object) -> dict[str, object]:
     return out
 
 
+def _ch_literal(value: object) -> str:
+    """A value in ClickHouse's text form, as chDB parses `{name:Type}` parameters (it formats
+    Python lists with str(), which leaves strings unquoted)."""
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, date):
+        return "'" + value.isoformat() + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_ch_literal(v) for v in value) + "]"
+    return str(value)
+
+
+def _bind_chdb(params: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in _bind(params).items():
+        out[key] = _ch_literal(value) if isinstance(value, (list, tuple)) else value
+    return out
+
+
 class _ChdbEngine:
     """The one chDB engine of this process (chDB allows one data path per process).
 
@@ -124,7 +145,7 @@ class ChdbWarehouse:
 
     def _run(self, stmt: Statement, fmt: str, profile: Profile) -> object:
         return self._engine.run(
-            stmt.sql, fmt, _bind(dict(stmt.params)),
+            stmt.sql, fmt, _bind_chdb(dict(stmt.params)),
             database=self.database, timeout=int(self._timeouts[profile]),
         )
 

@@ -16,7 +16,7 @@ DIMENSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "topics": ("topic_id", "name", "type", "industry", "category", "description", "keywords"),
     "companies": (
         "company_id", "name", "domain", "industry", "industry_group", "size_range",
-        "revenue_range", "city", "state", "country", "linkedin_url", "naics", "sic",
+        "employee_count", "revenue_range", "city", "state", "country", "linkedin_url", "naics", "sic",
     ),
     "persons": (
         "person_id", "hashed_email", "business_email", "personal_email", "first_name",

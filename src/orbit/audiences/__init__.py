@@ -1,0 +1,1 @@
+"""Audience builder: config normalization, filter catalogue, validate, preview, saved audiences, slots."""

@@ -1,0 +1,130 @@
+"""Audience builder endpoints (authenticated, scoped to the caller's organization)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+
+from orbit.audiences import service
+from orbit.audiences.config import Vocabulary
+from orbit.audiences.schemas import (
+    AudienceCreate,
+    AudienceRead,
+    AudienceUpdate,
+    DeletedRead,
+    PreviewRead,
+    PreviewRequest,
+    Problem,
+    StatusName,
+    ValidateRead,
+)
+from orbit.http.auth import CurrentPrincipal
+from orbit.http.deps import DbSession, WarehouseDep
+from orbit.http.envelope import Envelope, envelope
+from orbit.topics.deps import CatalogDep
+from orbit.topics.service import Snapshot
+
+router = APIRouter(prefix="/v1/intent/audiences", tags=["Audience Builder"])
+
+
+def _vocab(request: Request, snap: Snapshot) -> Vocabulary:
+    cache: service.FilterCatalogCache = request.app.state.filter_catalog
+    return service.vocabulary(snap, cache.current(snap))
+
+
+def _raw(model: Any) -> dict[str, Any]:
+    """The config as the client wrote it (unset fields stay unset, so defaults apply)."""
+    out: dict[str, Any] = model.model_dump(by_alias=True, exclude_unset=True, exclude={"data_date"})
+    return out
+
+
+@router.get("/filters", response_model=Envelope[dict[str, Any]])
+def audience_filters(request: Request, principal: CurrentPrincipal, snap: CatalogDep) -> Envelope[dict[str, Any]]:
+    """The curated ICP filter catalogue with value counts (plus the G2 flat value lists)."""
+    cache: service.FilterCatalogCache = request.app.state.filter_catalog
+    return envelope(service.filter_catalog(cache.current(snap), generated_at=datetime.now(UTC)))
+
+
+@router.post("/validate", response_model=Envelope[ValidateRead])
+def validate_audience(body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep) -> Envelope[ValidateRead]:
+    """Check and normalize a config without running it; lists every problem with its field."""
+    result = service.validate_config(_raw(body), _vocab(request, snap))
+    c = result.config
+    return envelope(
+        ValidateRead(
+            valid=c is not None, config_hash=c.config_hash if c else None,
+            normalized_config=c.as_json() if c else None, applied_filters=c.applied_filters if c else [],
+            problems=[Problem(**p) for p in result.problems],
+        )
+    )
+
+
+@router.post("/preview", response_model=Envelope[PreviewRead])
+def preview_audience(
+    body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep, wh: WarehouseDep
+) -> Envelope[PreviewRead]:
+    """Count, breakdowns and up to 50 masked sample people on the newest (or given) data date."""
+    result = service.preview(wh, snap, _vocab(request, snap), raw=_raw(body), data_date=body.data_date)
+    return envelope(PreviewRead.of(result))
+
+
+@router.get("", response_model=Envelope[list[AudienceRead]])
+def list_audiences(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    snap: CatalogDep,
+    status_: Annotated[StatusName | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Envelope[list[AudienceRead]]:
+    """The organization's saved audiences, newest first."""
+    page = service.list_audiences(
+        session, org_id=principal.org_id, status=service.AudienceStatus(status_) if status_ else None,
+        limit=limit, offset=offset,
+    )
+    items = [AudienceRead.of(a, service.topics_of(snap, a)) for a in page.items]
+    return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
+
+
+@router.post("", response_model=Envelope[AudienceRead], status_code=status.HTTP_201_CREATED)
+def create_audience(
+    body: AudienceCreate, request: Request, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep
+) -> Envelope[AudienceRead]:
+    """Save an audience (draft by default; `active` takes a slot)."""
+    config = service.require_config(_raw(body.config), _vocab(request, snap), prefix="config.")
+    audience = service.create_audience(
+        session, org_id=principal.org_id, name=body.name, status=service.AudienceStatus(body.status), config=config
+    )
+    return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
+
+
+@router.get("/{audience_id}", response_model=Envelope[AudienceRead])
+def get_audience(audience_id: str, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep) -> Envelope[AudienceRead]:
+    """One saved audience."""
+    audience = service.get_audience(session, org_id=principal.org_id, audience_id=audience_id)
+    return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
+
+
+@router.patch("/{audience_id}", response_model=Envelope[AudienceRead])
+def update_audience(
+    audience_id: str, body: AudienceUpdate, request: Request, principal: CurrentPrincipal,
+    session: DbSession, snap: CatalogDep,
+) -> Envelope[AudienceRead]:
+    """Rename, re-configure, activate (takes a slot) or pause an audience."""
+    config = (
+        service.require_config(_raw(body.config), _vocab(request, snap), prefix="config.")
+        if body.config is not None else None
+    )
+    audience = service.update_audience(
+        session, org_id=principal.org_id, audience_id=audience_id, name=body.name,
+        status=service.AudienceStatus(body.status) if body.status else None, config=config,
+    )
+    return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
+
+
+@router.delete("/{audience_id}", response_model=Envelope[DeletedRead])
+def delete_audience(audience_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[DeletedRead]:
+    """Delete an audience and free its slot."""
+    return envelope(DeletedRead(id=service.delete_audience(session, org_id=principal.org_id, audience_id=audience_id)))

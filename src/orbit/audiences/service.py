@@ -1,0 +1,387 @@
+"""Audience builder logic: filter catalogue, validate, preview, saved audiences and slots. No HTTP.
+
+Services flush but never commit; the request (or CLI step) owns the transaction. Slot changes
+are single conditional UPDATEs with their row counts checked, so two activations can never both
+take the last slot.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy.orm import Session
+
+from orbit.audiences import config as cfg
+from orbit.errors import NotFound, SlotsFull, ValidationFailed
+from orbit.metadata.models import Audience, Organization
+from orbit.topics.service import Snapshot
+from orbit.warehouse import audience_sql, catalog
+from orbit.warehouse.backend import Warehouse
+
+SAMPLE_SIZE = 50
+
+
+class AudienceStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+# --- filter catalogue ------------------------------------------------------------------------
+
+
+class FilterCatalogCache:
+    """The catalogue build in memory, reloaded when an ingest rebuilt it (per the data stamp)."""
+
+    def __init__(self, wh: Warehouse) -> None:
+        self._wh = wh
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._build: catalog.CatalogBuild | None = None
+
+    def current(self, snap: Snapshot) -> catalog.CatalogBuild:
+        version = snap.stamp.catalog_version
+        if self._build is not None and self._version == version:
+            return self._build
+        with self._lock:
+            if self._build is None or self._version != version:
+                self._build = catalog.read(self._wh)
+                self._version = version
+            return self._build
+
+
+def vocabulary(snap: Snapshot, build: catalog.CatalogBuild) -> cfg.Vocabulary:
+    return cfg.Vocabulary(
+        topic_ids=frozenset(snap.inventory.by_id),
+        values={src: {v.value.lower(): v.value for v in vals} for src, vals in build.values.items()},
+    )
+
+
+def filter_catalog(build: catalog.CatalogBuild, *, generated_at: datetime) -> dict[str, Any]:
+    """The G3 catalogue (`version`, `summary`, `groups`) plus the G2 flat value lists."""
+    groups: list[dict[str, Any]] = []
+    value_count = 0
+    sections = {"recommended": 0, "standard": 0, "advanced": 0}
+    controls = {"multi_select": "multi_select", "boolean": "toggle", "text_terms": "text_chips", "number_range": "number_range"}
+    value_types = {"multi_select": "enum", "boolean": "boolean", "text_terms": "string", "number_range": "number"}
+    for group_key, (label, description) in cfg.GROUPS.items():
+        filters = []
+        for f in (x for x in cfg.FILTERS if x.group == group_key):
+            sections[f.section] += 1
+            definition: dict[str, Any] = {
+                "key": f.key,
+                "label": f.label,
+                "type": f.type,
+                "valueType": value_types[f.type],
+                "operators": list(f.operators),
+                "ui": {
+                    "label": f.label,
+                    "description": f.description,
+                    "control": controls[f.type],
+                    "section": f.section,
+                    "recommended": f.section == "recommended",
+                    "advanced": f.section == "advanced",
+                    "placeholder": f.placeholder,
+                    "helperText": _helper(f),
+                },
+                "sourceColumn": f.column,
+                "source": f.source or ("persons" if f.level in (None, "person") else "companies"),
+                "requiresSidecar": False,
+                "isSearchOnly": f.type == "text_terms",
+            }
+            if f.type == "text_terms":
+                definition["modes"] = list(cfg.TEXT_MODES)
+            if f.source is not None:
+                values = build.values.get(f.source, [])
+                definition["values"] = [
+                    {"value": v.value, "label": cfg.label_for(v.value), "count": v.people} for v in values
+                ]
+                value_count += len(values)
+            if f.type == "number_range" and build.employee_range is not None:
+                definition["range"] = {"min": build.employee_range[0], "max": build.employee_range[1]}
+            filters.append(definition)
+        groups.append({"key": group_key, "label": label, "description": description, "filters": filters})
+    out: dict[str, Any] = {
+        "version": {
+            "status": "catalog" if build.build_id else "static_fallback",
+            "sourceTable": "persons",
+            "catalogTable": "filter_catalog",
+            "catalogVersion": build.build_id,
+            "buildId": build.build_id,
+            "buildDate": build.built_at.strftime("%Y-%m-%dT%H:%M:%SZ") if build.built_at else None,
+            "generatedAt": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "summary": {
+            "groupCount": len(groups),
+            "filterCount": len(cfg.FILTERS),
+            "valueCount": value_count,
+            "recommendedFilterCount": sections["recommended"],
+            "standardFilterCount": sections["standard"],
+            "advancedFilterCount": sections["advanced"],
+            "supportsAdvancedLogic": False,
+            "defaultFieldLogic": "and",
+        },
+        "groups": groups,
+    }
+    # G2 clients read flat value arrays from the same `data`.
+    for name, source in cfg.G2_VALUE_LISTS.items():
+        out[name] = [v.value for v in build.values.get(source, [])]
+    return out
+
+
+def _helper(f: cfg.FilterDef) -> str:
+    if f.type == "multi_select":
+        return "Any of the chosen values matches (OR); different filters combine with AND."
+    if f.type == "text_terms":
+        return "Case-insensitive; mode 'any' needs one term to match, 'all' needs every term."
+    if f.type == "number_range":
+        return "Inclusive bounds; give min, max or both."
+    return "true keeps people who have it, false keeps people who do not."
+
+
+# --- validate and preview --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    config: cfg.NormalizedConfig | None
+    problems: list[dict[str, str]]
+
+
+def validate_config(raw: Any, vocab: cfg.Vocabulary) -> Validation:
+    """Check a config without querying: its normalized form, or every problem with its field."""
+    if not isinstance(raw, Mapping):
+        return Validation(None, [{"field": "config", "message": "the config must be a JSON object"}])
+    normalized, problems = cfg.normalize(raw, vocab)
+    return Validation(normalized, problems)
+
+
+def require_config(raw: Any, vocab: cfg.Vocabulary, *, prefix: str = "") -> cfg.NormalizedConfig:
+    """The normalized config; ValidationFailed (400) naming every problem otherwise."""
+    result = validate_config(raw, vocab)
+    if result.config is None:
+        details = [{"field": f"{prefix}{p['field']}", "message": p["message"]} for p in result.problems]
+        raise ValidationFailed("the audience config is invalid", details=details)
+    return result.config
+
+
+def resolve_data_date(snap: Snapshot, requested: date | None) -> date:
+    """The newest ready data date, or the requested one if it is ready."""
+    if not snap.dates:
+        raise ValidationFailed.field("dataDate", "no data date is loaded yet")
+    if requested is None:
+        return snap.dates[-1]
+    if requested not in snap.dates:
+        raise ValidationFailed.field("dataDate", f"{requested.isoformat()} is not a loaded data date")
+    return requested
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedTopic:
+    topic_id: int
+    topic_name: str
+    type: str
+    industry: str
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One ranked person with profile and intent, as results, samples and CSV show it."""
+
+    rank_score: int
+    overlap: int
+    matched: list[MatchedTopic]
+    profile: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    config: cfg.NormalizedConfig
+    data_date: date
+    total: int
+    breakdowns: dict[str, list[tuple[str, int]]]
+    sample: list[PersonRow]
+
+
+def _matched_topics(snap: Snapshot, ids: tuple[int, ...]) -> list[MatchedTopic]:
+    out = []
+    for tid in ids:
+        t = snap.inventory.get(tid)
+        if t is not None:
+            out.append(MatchedTopic(t.topic_id, t.name, t.type, t.industry, t.category))
+    return out
+
+
+def ranked_people(wh: Warehouse, snap: Snapshot, spec: audience_sql.AudienceSpec, *, limit: int) -> list[PersonRow]:
+    """The top `limit` people in result order, with their profiles joined afterwards."""
+    rows = audience_sql.top_rows(wh, spec, limit=limit)
+    profiles = audience_sql.profiles(wh, [r.person_id for r in rows])
+    return [
+        PersonRow(r.score, r.overlap, _matched_topics(snap, r.topics), profiles.get(r.person_id, {}))
+        for r in rows
+    ]
+
+
+def preview(
+    wh: Warehouse, snap: Snapshot, vocab: cfg.Vocabulary, *, raw: Any, data_date: date | None = None
+) -> Preview:
+    """Count, breakdowns and a masked-ready sample of up to 50 people on the data date."""
+    config = require_config(raw, vocab)
+    day = resolve_data_date(snap, data_date)
+    spec = cfg.to_spec(config, day)
+    counted = audience_sql.count_and_breakdowns(wh, spec)
+    sample = ranked_people(wh, snap, spec, limit=SAMPLE_SIZE) if counted.total else []
+    return Preview(config, day, counted.total, counted.breakdowns, sample)
+
+
+# --- saved audiences -------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def _take_slot(session: Session, *, org_id: str) -> None:
+    taken = _rowcount(session.execute(
+        update(Organization)
+        .where(Organization.id == org_id, Organization.used_slots < Organization.audience_slots)
+        .values(used_slots=Organization.used_slots + 1)
+        .execution_options(synchronize_session=False)
+    ))
+    if taken != 1:
+        raise SlotsFull("all audience slots are in use", details={"audienceSlots": _slots(session, org_id)})
+
+
+def _release_slot(session: Session, *, org_id: str) -> None:
+    session.execute(
+        update(Organization)
+        .where(Organization.id == org_id, Organization.used_slots > 0)
+        .values(used_slots=Organization.used_slots - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _slots(session: Session, org_id: str) -> int:
+    return int(session.scalar(select(Organization.audience_slots).where(Organization.id == org_id)) or 0)
+
+
+def create_audience(
+    session: Session, *, org_id: str, name: str, status: AudienceStatus, config: cfg.NormalizedConfig
+) -> Audience:
+    """A new audience; creating it `active` takes a slot (SlotsFull and nothing written otherwise)."""
+    now = _now()
+    audience = Audience(
+        id=str(uuid.uuid4()), organization_id=org_id, name=_name(name), status=status.value,
+        config=config.as_json(), config_hash=config.config_hash, audience_size=0,
+        last_refreshed_at=None, created_at=now, updated_at=now,
+    )
+    if status == AudienceStatus.ACTIVE:
+        _take_slot(session, org_id=org_id)
+    session.add(audience)
+    session.flush()
+    return audience
+
+
+def _name(name: str) -> str:
+    cleaned = name.strip()
+    if not 1 <= len(cleaned) <= 255:
+        raise ValidationFailed.field("name", "name must be 1..255 characters")
+    return cleaned
+
+
+def get_audience(session: Session, *, org_id: str, audience_id: str) -> Audience:
+    """The organization's audience; NotFound for a missing one or another organization's."""
+    audience = session.scalars(
+        select(Audience).where(Audience.id == audience_id, Audience.organization_id == org_id)
+    ).first()
+    if audience is None:
+        raise NotFound(f"audience {audience_id} does not exist")
+    return audience
+
+
+@dataclass(frozen=True, slots=True)
+class AudiencePage:
+    items: list[Audience]
+    total: int
+
+
+def list_audiences(
+    session: Session, *, org_id: str, status: AudienceStatus | None, limit: int, offset: int
+) -> AudiencePage:
+    """Newest first."""
+    where = [Audience.organization_id == org_id]
+    if status is not None:
+        where.append(Audience.status == status.value)
+    total = int(session.scalar(select(func.count()).select_from(Audience).where(*where)) or 0)
+    items = session.scalars(
+        select(Audience).where(*where).order_by(Audience.created_at.desc(), Audience.id).limit(limit).offset(offset)
+    )
+    return AudiencePage(list(items), total)
+
+
+def update_audience(
+    session: Session,
+    *,
+    org_id: str,
+    audience_id: str,
+    name: str | None = None,
+    status: AudienceStatus | None = None,
+    config: cfg.NormalizedConfig | None = None,
+) -> Audience:
+    """Rename, re-configure and/or change status. Activation takes a slot (SlotsFull and no change
+    when none is free); leaving `active` frees it. Existing runs keep their own config."""
+    audience = get_audience(session, org_id=org_id, audience_id=audience_id)
+    if status is not None and status.value != audience.status:
+        old = audience.status
+        # Compare-and-set on the status, so the slot moves once even under concurrent PATCHes.
+        moved = _rowcount(session.execute(
+            update(Audience)
+            .where(Audience.id == audience.id, Audience.status == old)
+            .values(status=status.value)
+            .execution_options(synchronize_session=False)
+        ))
+        if moved == 1:
+            if status == AudienceStatus.ACTIVE:
+                _take_slot(session, org_id=org_id)
+            elif old == AudienceStatus.ACTIVE.value:
+                _release_slot(session, org_id=org_id)
+        session.refresh(audience)
+    if name is not None:
+        audience.name = _name(name)
+    if config is not None:
+        audience.config, audience.config_hash = config.as_json(), config.config_hash
+    audience.updated_at = _now()
+    session.flush()
+    return audience
+
+
+def delete_audience(session: Session, *, org_id: str, audience_id: str) -> str:
+    """Delete the audience and free its slot if it held one; returns its id."""
+    audience = get_audience(session, org_id=org_id, audience_id=audience_id)
+    if audience.status == AudienceStatus.ACTIVE.value:
+        _release_slot(session, org_id=org_id)
+    session.delete(audience)
+    session.flush()
+    return audience.id
+
+
+def topics_of(snap: Snapshot, audience: Audience) -> list[tuple[int, str]]:
+    """(id, name) of the audience's topics that still exist in the inventory."""
+    out = []
+    for tid in audience.config.get("topicIds", []):
+        t = snap.inventory.get(int(tid))
+        out.append((int(tid), t.name if t else ""))
+    return out

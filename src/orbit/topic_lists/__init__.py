@@ -1,0 +1,1 @@
+"""Saved topic lists: an organization's named sets of catalogue topics."""
