@@ -67,9 +67,8 @@ def test_slot_accounting_through_the_lifecycle(metadata_url: str) -> None:
         org = accounts.create_organization(s, name="Lifecycle", audience_slots=2)
         a = service.create_audience(s, org_id=org.id, name="a", status=service.AudienceStatus.ACTIVE, config=CONFIG)
         b = service.create_audience(s, org_id=org.id, name="b", status=service.AudienceStatus.ACTIVE, config=CONFIG)
-        with pytest.raises(SlotsFull):
-            with s.begin_nested():
-                service.create_audience(s, org_id=org.id, name="c", status=service.AudienceStatus.ACTIVE, config=CONFIG)
+        with pytest.raises(SlotsFull), s.begin_nested():
+            service.create_audience(s, org_id=org.id, name="c", status=service.AudienceStatus.ACTIVE, config=CONFIG)
         service.update_audience(s, org_id=org.id, audience_id=a.id, status=service.AudienceStatus.PAUSED)
         c = service.create_audience(s, org_id=org.id, name="c", status=service.AudienceStatus.ACTIVE, config=CONFIG)
         service.update_audience(s, org_id=org.id, audience_id=c.id, status=service.AudienceStatus.ACTIVE)  # no-op

@@ -77,7 +77,7 @@ def list_audiences(
     snap: CatalogDep,
     status_: Annotated[StatusName | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Envelope[list[AudienceRead]]:
     """The organization's saved audiences, newest first."""
     page = service.list_audiences(
