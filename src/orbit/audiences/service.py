@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from orbit.audiences import config as cfg
 from orbit.errors import NotFound, SlotsFull, ValidationFailed
 from orbit.metadata.models import Audience, Organization
+from orbit.metadata.scoping import find_owned
 from orbit.topics.service import Snapshot
 from orbit.warehouse import audience_sql, catalog
 from orbit.warehouse.backend import Warehouse
@@ -304,9 +305,7 @@ def _name(name: str) -> str:
 
 def get_audience(session: Session, *, org_id: str, audience_id: str) -> Audience:
     """The organization's audience; NotFound for a missing one or another organization's."""
-    audience = session.scalars(
-        select(Audience).where(Audience.id == audience_id, Audience.organization_id == org_id)
-    ).first()
+    audience = find_owned(session, Audience, org_id=org_id, obj_id=audience_id)
     if audience is None:
         raise NotFound(f"audience {audience_id} does not exist")
     return audience

@@ -71,6 +71,16 @@ def _record_day(session: Session, *, day: date, rows: int) -> None:
         row.signal_rows, row.is_ready, row.loaded_at = rows, True, _now()
 
 
+def _checked_load(path: Path, load: Callable[[], int]) -> int:
+    """Run one stage → check → swap load; a missing or bad file becomes IngestError."""
+    if not path.is_file():
+        raise IngestError(f"{path} does not exist")
+    try:
+        return load()
+    except loads.LoadProblem as problem:
+        raise IngestError(problem.message, details=[{"field": problem.field, "message": problem.message}]) from problem
+
+
 def rebuild_filter_catalog(wh: Warehouse, sessions: sessionmaker[Session]) -> None:
     """Recount the ICP filter values after people or companies changed, and record the build."""
     build_id = catalog.rebuild(wh)
@@ -89,12 +99,7 @@ def ingest_dimension(
     """
     if kind not in DIMENSIONS:
         raise IngestError(f"unknown data kind {kind!r}; expected one of {', '.join(DIMENSIONS)}")
-    if not path.is_file():
-        raise IngestError(f"{path} does not exist")
-    try:
-        rows = loads.load_dimension(wh, kind, path)
-    except loads.LoadProblem as problem:
-        raise IngestError(problem.message, details=[{"field": problem.field, "message": problem.message}]) from problem
+    rows = _checked_load(path, lambda: loads.load_dimension(wh, kind, path))
     with sessions.begin() as session:
         _record_dimension(session, kind=kind, rows=rows, sha=_sha256(path))
     if rebuild_catalog and kind in ("companies", "persons"):
@@ -108,12 +113,7 @@ def ingest_day(wh: Warehouse, sessions: sessionmaker[Session], *, day: date, pat
     Raises IngestError (warehouse unchanged) when the file is missing or malformed. Loading
     the same day again replaces it.
     """
-    if not path.is_file():
-        raise IngestError(f"{path} does not exist")
-    try:
-        rows = loads.load_signals_day(wh, day, path)
-    except loads.LoadProblem as problem:
-        raise IngestError(problem.message, details=[{"field": problem.field, "message": problem.message}]) from problem
+    rows = _checked_load(path, lambda: loads.load_signals_day(wh, day, path))
     try:
         with sessions.begin() as session:
             _record_day(session, day=day, rows=rows)

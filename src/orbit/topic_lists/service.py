@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from orbit.errors import Conflict, NotFound, ValidationFailed
 from orbit.metadata.models import TopicList
+from orbit.metadata.scoping import find_owned
 from orbit.topics.inventory import Inventory
 
 MAX_NAME = 255
@@ -145,9 +146,7 @@ def list_topic_lists(session: Session, *, org_id: str, limit: int = 50, offset: 
 
 def get_topic_list(session: Session, *, org_id: str, topic_list_id: str) -> TopicList:
     """The organization's list; NotFound when it is missing or belongs to another organization."""
-    row = session.scalars(
-        select(TopicList).where(TopicList.id == topic_list_id, TopicList.organization_id == org_id)
-    ).first()
+    row = find_owned(session, TopicList, org_id=org_id, obj_id=topic_list_id)
     if row is None:
         raise NotFound(f"topic list {topic_list_id} does not exist")
     return row
