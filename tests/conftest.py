@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,14 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from orbit.accounts import service as accounts
 from orbit.app import create_app
 from orbit.datagen import generate
 from orbit.datasets import service as datasets
 from orbit.metadata import db
-from orbit.settings import Settings
+from orbit.settings import RunsSettings, Settings
 from orbit.warehouse import schema
 from orbit.warehouse.backend import ChdbWarehouse, Warehouse
 from orbit.warehouse.statement import Profile, Statement
+from tests.audiences.reference import World, load_world
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SMALL_SCALE = 0.002  # 600 companies, 4,000 people, ~160k signal rows a day
@@ -128,7 +131,47 @@ def loaded(warehouse_root: Path, small_dataset: Path, tmp_path_factory: pytest.T
 
 @pytest.fixture(scope="session")
 def client(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), env="test")
+    # No embedded workers: tests drive `Worker.run_once()` themselves, so states are deterministic.
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), env="test", runs=RunsSettings(embedded_workers=0))
     app = create_app(settings, warehouse=loaded.wh, engine=loaded.engine)
     with TestClient(app) as c:
         yield c
+
+
+# --- organizations, popular topics and the reference world (audiences, runs, exports) ---------
+
+class OrgKey:
+    def __init__(self, org_id: str, key: str) -> None:
+        self.id, self.key = org_id, key
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.key}
+
+
+def make_org(loaded: Loaded, *, slots: int = 10) -> OrgKey:
+    with loaded.sessions.begin() as s:
+        org = accounts.create_organization(s, name=f"Org {uuid.uuid4().hex[:8]}", audience_slots=slots)
+        return OrgKey(org.id, accounts.create_api_key(s, org_ref=org.id).secret)
+
+
+@pytest.fixture(scope="session")
+def org_a(loaded: Loaded) -> OrgKey:
+    return make_org(loaded)
+
+
+@pytest.fixture(scope="session")
+def org_b(loaded: Loaded) -> OrgKey:
+    return make_org(loaded)
+
+
+@pytest.fixture(scope="session")
+def world(loaded: Loaded) -> World:
+    return load_world(loaded.root)
+
+
+@pytest.fixture(scope="session")
+def popular(world: World) -> list[int]:
+    """Topic ids by audience on the newest day, most popular first."""
+    counts = Counter(topic for _, topic, _ in world.signals[SMALL_END])
+    return [t for t, _ in counts.most_common()]

@@ -19,6 +19,8 @@ from orbit.http import errors
 from orbit.http.envelope import ErrorEnvelope, envelope
 from orbit.http.middleware import RequestContext
 from orbit.metadata import db
+from orbit.runs import router as runs_router
+from orbit.runs.worker import Background
 from orbit.settings import Settings
 from orbit.topic_lists import router as topic_lists_router
 from orbit.topics import router as topics_router
@@ -73,9 +75,16 @@ def create_app(
         app.state.catalog = TopicCatalog(wh, sessions)
         app.state.verifier = TokenVerifier(settings.auth)
         app.state.filter_catalog = FilterCatalogCache(wh)
+        background = None
+        if settings.runs.embedded_workers > 0:
+            background = Background(wh, sessions, app.state.catalog.current, settings.runs,
+                                    workers=settings.runs.embedded_workers)
+            background.start()
         try:
             yield
         finally:
+            if background is not None:
+                background.close()
             if own_wh:
                 wh.close()
             if own_engine:
@@ -100,6 +109,7 @@ def create_app(
     app.include_router(accounts_router.router)
     app.include_router(audiences_router.router)
     app.include_router(topic_lists_router.router)
+    app.include_router(runs_router.router)
 
     @app.get("/healthz", tags=["Operations"])
     def healthz() -> dict[str, object]:

@@ -56,3 +56,19 @@ class Forbidden(OrbitError):
 
 class SlotsFull(OrbitError):
     code = "SLOTS_FULL"
+
+
+class RunInProgress(OrbitError):
+    code = "RUN_IN_PROGRESS"
+
+
+class RunNotCompleted(OrbitError):
+    code = "RUN_NOT_COMPLETED"
+
+
+class RunNotCancellable(OrbitError):
+    code = "RUN_NOT_CANCELLABLE"
+
+
+class IdempotencyConflict(OrbitError):
+    code = "IDEMPOTENCY_CONFLICT"

@@ -48,6 +48,44 @@ class AuthSettings(BaseModel):
     jwt_leeway_s: int = Field(default=30, ge=0, le=300)
 
 
+class RunsSettings(BaseModel):
+    """The run queue and its workers."""
+
+    # Rows kept per run (resultCount may be larger; exports say so).
+    result_cap: int = Field(default=300_000, ge=1, le=5_000_000)
+    # A worker that stops heart-beating loses its run after this long.
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    # Backoff before retry n is retry_base_seconds * 4**(n-1).
+    retry_base_seconds: float = Field(default=30.0, ge=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+    # `orbit serve` runs this many worker threads (0: none; use `orbit worker`).
+    embedded_workers: int = Field(default=1, ge=0, le=16)
+    # How often the scheduler looks for active audiences missing their daily run.
+    schedule_seconds: float = Field(default=60.0, gt=0)
+    idempotency_hours: float = Field(default=24.0, gt=0)
+
+
+class ExportSettings(BaseModel):
+    """Stored CSV exports: local files behind signed URLs, or an S3-compatible bucket."""
+
+    storage: Literal["local", "s3"] = "local"
+    # Local files: `<data_dir>/exports` unless set.
+    path: Path | None = None
+    # HMAC key of local download URLs; a random key is kept in `<data_dir>/export-signing.key`.
+    signing_key: SecretStr | None = None
+    url_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    # Public base URL of this API, used in local download links.
+    public_base_url: str | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "orbit-exports/"
+
+
 class DemoSettings(BaseModel):
     """What `orbit demo` / `make run` generate when the warehouse is empty."""
 
@@ -75,6 +113,8 @@ class Settings(BaseSettings):
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     metadata: MetadataSettings = Field(default_factory=MetadataSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    runs: RunsSettings = Field(default_factory=RunsSettings)
+    exports: ExportSettings = Field(default_factory=ExportSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     @model_validator(mode="after")

@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.audiences.conftest import OrgKey
 from tests.audiences.reference import World, ranked
-from tests.conftest import SMALL_END
+from tests.conftest import SMALL_END, OrgKey
 
 pytestmark = pytest.mark.warehouse
 

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.audiences.conftest import OrgKey, make_org
-from tests.conftest import SMALL_END, Loaded
+from tests.conftest import SMALL_END, Loaded, OrgKey, make_org
 from tests.isolation import Call, assert_isolated
 
 pytestmark = pytest.mark.warehouse

@@ -133,7 +133,7 @@ def _predicate_sql(p: Params, pred: Predicate) -> str:
     return " AND ".join(parts) or "1"
 
 
-def _people_filter(p: Params, predicates: Sequence[Predicate]) -> str | None:
+def people_filter_sql(p: Params, predicates: Sequence[Predicate]) -> str | None:
     """`SELECT person_id FROM persons WHERE …` for the ICP predicates, or None without any.
 
     AND across predicates; company predicates go through `company_id` (people without a company
@@ -148,7 +148,7 @@ def _people_filter(p: Params, predicates: Sequence[Predicate]) -> str | None:
     return f"SELECT person_id FROM persons WHERE {' AND '.join(person)}"
 
 
-def _matched(p: Params, spec: AudienceSpec, *, with_topics: bool) -> str:
+def matched_sql(p: Params, spec: AudienceSpec, *, with_topics: bool) -> str:
     """People with at least `min_overlap` of the topics scored in range on the data date."""
     # Matched topics, strongest first (the first is the G2 "primary" topic).
     topics = (
@@ -165,9 +165,9 @@ def _matched(p: Params, spec: AudienceSpec, *, with_topics: bool) -> str:
     )
 
 
-def _selected(p: Params, spec: AudienceSpec, *, with_topics: bool = False) -> str:
-    matched = _matched(p, spec, with_topics=with_topics)
-    people = _people_filter(p, spec.predicates)
+def selected_sql(p: Params, spec: AudienceSpec, *, with_topics: bool = False) -> str:
+    matched = matched_sql(p, spec, with_topics=with_topics)
+    people = people_filter_sql(p, spec.predicates)
     if people is None:
         return matched
     return f"SELECT * FROM ({matched}) WHERE person_id IN ({people})"
@@ -192,7 +192,7 @@ def count_and_breakdowns_statement(spec: AudienceSpec) -> Statement:
     sql = (
         f"SELECT count() AS total, {maps} "
         "FROM persons AS p LEFT JOIN companies AS c ON c.company_id = p.company_id "
-        f"WHERE p.person_id IN (SELECT person_id FROM ({_selected(p, spec)}))"
+        f"WHERE p.person_id IN (SELECT person_id FROM ({selected_sql(p, spec)}))"
     )
     return p.statement(sql)
 
@@ -216,7 +216,7 @@ def count_and_breakdowns(wh: Warehouse, spec: AudienceSpec, *, top: int = 10) ->
 
 def count_candidates_statement(spec: AudienceSpec) -> Statement:
     p = Params()
-    return p.statement(f"SELECT count() AS n FROM ({_matched(p, spec, with_topics=False)})")
+    return p.statement(f"SELECT count() AS n FROM ({matched_sql(p, spec, with_topics=False)})")
 
 
 def top_rows_statement(spec: AudienceSpec, *, limit: int, offset: int = 0) -> Statement:
@@ -224,7 +224,7 @@ def top_rows_statement(spec: AudienceSpec, *, limit: int, offset: int = 0) -> St
     p = Params()
     sql = (
         "SELECT person_id, best_score AS score, overlap, topics "
-        f"FROM ({_selected(p, spec, with_topics=True)}) "
+        f"FROM ({selected_sql(p, spec, with_topics=True)}) "
         "ORDER BY score DESC, overlap DESC, person_id ASC "
         f"LIMIT {p.add(limit, 'UInt32')} OFFSET {p.add(offset, 'UInt32')}"
     )

@@ -23,6 +23,9 @@ from orbit.warehouse.statement import Profile, Statement, quote_identifier
 log = logging.getLogger("orbit.warehouse")
 
 
+_FORMATS = {"CSV": "CSV", "CSVWithNames": "CSVWithNames", "JSONEachRow": "JSONEachRow"}  # allowed output formats
+
+
 class WarehouseQueryError(Exception):
     """A statement failed inside the engine (bad file, bad data, timeout). Message is for logs."""
 
@@ -38,6 +41,10 @@ class Warehouse(Protocol):
 
     def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
         """Run a statement that returns no rows (DDL, INSERT … SELECT, ALTER)."""
+        ...
+
+    def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
+        """Run a SELECT and return its output in a ClickHouse format (e.g. CSV) as bytes."""
         ...
 
     def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
@@ -159,6 +166,11 @@ class ChdbWarehouse:
     def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
         self._run(stmt, "CSV", profile)
 
+    def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
+        result = self._run(stmt, _FORMATS[fmt], profile)
+        data = result.bytes()  # type: ignore[attr-defined]  # chDB's query result object
+        return bytes(data)
+
     def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
         # The engine reads the file itself, in parallel; nothing passes through Python.
         cols = ", ".join(quote_identifier(c) for c in columns)
@@ -205,6 +217,17 @@ class ClickHouseServerWarehouse:
             return self._client.query_arrow(
                 stmt.sql, parameters=_bind(dict(stmt.params)), settings=self._settings(profile),
                 use_strings=True,
+            )
+        except Exception as exc:
+            raise WarehouseQueryError(str(exc)) from exc
+
+    def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
+        try:
+            return bytes(
+                self._client.raw_query(
+                    stmt.sql, parameters=_bind(dict(stmt.params)), fmt=_FORMATS[fmt],
+                    settings=self._settings(profile),
+                )
             )
         except Exception as exc:
             raise WarehouseQueryError(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Runs: the queue, workers and scheduler, and reading completed snapshots."""

@@ -1,0 +1,109 @@
+"""Runs of a saved audience: queue, list, get, cancel, results and stats (authenticated)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+
+from orbit.http.auth import CurrentPrincipal
+from orbit.http.deps import DbSession, WarehouseDep
+from orbit.http.envelope import Envelope, envelope
+from orbit.runs import service
+from orbit.runs.schemas import (
+    ResultsRead,
+    RunCreate,
+    RunRead,
+    RunSummary,
+    StatsRead,
+    result_row,
+    stats_body,
+)
+from orbit.topics.deps import CatalogDep
+
+router = APIRouter(prefix="/v1/intent/audiences/{audience_id}/runs", tags=["Audience Builder"])
+
+
+@router.post("", response_model=Envelope[RunRead], status_code=202)
+def queue_run(
+    audience_id: str,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    snap: CatalogDep,
+    body: Annotated[RunCreate | None, Body()] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)] = None,
+) -> Envelope[RunRead]:
+    """Queue a manual run (202); the same Idempotency-Key returns the same run (200)."""
+    ttl = timedelta(hours=request.app.state.settings.runs.idempotency_hours)
+    queued = service.queue_run(
+        session, org_id=principal.org_id, audience_id=audience_id, snap=snap, idempotency_key=idempotency_key, ttl=ttl
+    )
+    if not queued.created:
+        response.status_code = 200
+    return envelope(RunRead.of(queued.run))
+
+
+@router.get("", response_model=Envelope[list[RunRead]])
+def list_runs(
+    audience_id: str,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Envelope[list[RunRead]]:
+    """The audience's runs, newest first."""
+    page = service.list_runs(session, org_id=principal.org_id, audience_id=audience_id, limit=limit, offset=offset)
+    exported = service.exported_run_ids(session, [r.id for r in page.items])
+    items = [RunRead.of(r, has_export=r.id in exported) for r in page.items]
+    return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
+
+
+@router.get("/{run_id}", response_model=Envelope[RunRead])
+def get_run(audience_id: str, run_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[RunRead]:
+    """One run."""
+    run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
+    return envelope(RunRead.of(run, has_export=bool(service.exported_run_ids(session, [run.id]))))
+
+
+@router.delete("/{run_id}", response_model=Envelope[RunRead])
+def cancel_run(audience_id: str, run_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[RunRead]:
+    """Cancel a queued run (409 RUN_NOT_CANCELLABLE otherwise)."""
+    return envelope(RunRead.of(service.cancel_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)))
+
+
+@router.get("/{run_id}/results", response_model=Envelope[ResultsRead])
+def run_results(
+    audience_id: str,
+    run_id: str,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    wh: WarehouseDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Envelope[ResultsRead]:
+    """People of a completed run in result order (202 while queued or running)."""
+    run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
+    service.require_completed(run)
+    if service.is_pending(run):
+        response.status_code = 202
+        return envelope(ResultsRead(run=RunSummary.of(run), state=run.status, results=[], total=0, limit=limit, offset=offset))
+    rows = service.results_page(wh, run, limit=limit, offset=offset)
+    return envelope(ResultsRead(run=RunSummary.of(run), state=run.status, results=[result_row(r, run.topics) for r in rows],
+                                total=run.kept_rows, limit=limit, offset=offset))
+
+
+@router.get("/{run_id}/stats", response_model=Envelope[StatsRead])
+def run_stats(
+    audience_id: str, run_id: str, response: Response, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
+) -> Envelope[StatsRead]:
+    """Fill rates of every result field, score histogram and averages of a completed run."""
+    run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
+    service.require_completed(run)
+    if service.is_pending(run):
+        response.status_code = 202
+        return envelope(StatsRead(run=RunSummary.of(run), state=run.status))
+    return envelope(StatsRead(run=RunSummary.of(run), state=run.status, stats=stats_body(service.snapshot_stats(wh, run))))

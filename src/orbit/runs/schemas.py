@@ -1,0 +1,213 @@
+"""Response models of runs, results and stats (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field
+
+from orbit.apimodel import ApiModel
+from orbit.audiences.schemas import MatchedTopicRead, iso
+from orbit.metadata.models import Run
+from orbit.warehouse.runs_sql import SnapshotStats
+
+
+class RunCreate(ApiModel):
+    run_type: Literal["manual"] = "manual"
+
+
+class RunRead(ApiModel):
+    """The G3 run, plus the G2 run-list fields `cacheKey`, `totalCount` and `hasExport`."""
+
+    id: str
+    audience_id: str
+    organization_id: str
+    status: str
+    run_type: str
+    config_hash: str
+    data_date: date
+    result_key: str | None
+    candidate_count: int
+    result_count: int
+    attempts: int
+    next_attempt_at: str | None
+    idempotency_key: str | None
+    error_code: str | None
+    error_message: str | None
+    started_at: str | None
+    completed_at: str | None
+    cancelled_at: str | None
+    ready_email_sent_at: None = None
+    ready_email_export_id: None = None
+    ready_email_error: None = None
+    created_at: str
+    updated_at: str
+    cache_key: str
+    total_count: int
+    has_export: bool
+
+    @classmethod
+    def of(cls, r: Run, *, has_export: bool = False) -> RunRead:
+        return cls(
+            id=r.id, audience_id=r.audience_id, organization_id=r.organization_id, status=r.status,
+            run_type=r.run_type, config_hash=r.config_hash, data_date=r.data_date,
+            result_key=f"runs/{r.id}/results" if r.status == "completed" else None,
+            candidate_count=r.candidate_count, result_count=r.result_count, attempts=r.attempts,
+            next_attempt_at=iso(r.next_attempt_at) if r.status == "queued" else None,
+            idempotency_key=r.idempotency_key, error_code=r.error_code if r.status == "failed" else None,
+            error_message=r.error_message if r.status == "failed" else None,
+            started_at=iso(r.started_at), completed_at=iso(r.completed_at), cancelled_at=iso(r.cancelled_at),
+            created_at=iso(r.created_at) or "", updated_at=iso(r.updated_at) or "",
+            cache_key=f"{r.config_hash[:16]}:{r.data_date.isoformat()}", total_count=r.result_count,
+            has_export=has_export,
+        )
+
+
+class RunSummary(ApiModel):
+    id: str
+    audience_id: str
+    status: str
+    run_type: str
+    candidate_count: int
+    result_count: int
+    completed_at: str | None
+
+    @classmethod
+    def of(cls, r: Run) -> RunSummary:
+        return cls(id=r.id, audience_id=r.audience_id, status=r.status, run_type=r.run_type,
+                   candidate_count=r.candidate_count, result_count=r.result_count, completed_at=iso(r.completed_at))
+
+
+class ResultCompany(ApiModel):
+    name: str | None
+    domain: str | None
+    industry: str | None
+    industry_group: str | None
+    size: str | None
+    employee_count: int | None
+    revenue_range: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+    linkedin_url: str | None
+    naics: str | None
+    sic: str | None
+
+
+class ResultIntent(ApiModel):
+    score: int
+    topic_overlap: int
+    matched_topics: list[MatchedTopicRead]
+
+
+class ResultRow(ApiModel):
+    """One unmasked person of a completed run (G3 row with the full company object)."""
+
+    rank: int
+    hashed_email: str
+    first_name: str | None
+    last_name: str | None
+    full_name: str | None
+    business_email: str | None
+    personal_email: str | None
+    email: str | None
+    primary_contact_email: str | None
+    phone: str | None
+    linkedin_url: str | None
+    headline: str | None
+    job_title: str | None
+    seniority: str | None
+    department: str | None
+    age_range: str | None
+    gender: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    country: str | None
+    is_b2b: bool = Field(alias="isB2b")
+    is_b2c: bool = Field(alias="isB2c")
+    company: ResultCompany
+    intent: ResultIntent
+
+
+def _s(v: Any) -> str | None:
+    return str(v) if v not in (None, "") else None
+
+
+def result_row(row: dict[str, Any], topics: dict[str, Any]) -> ResultRow:
+    matched = []
+    for tid in row["topic_ids"]:
+        t = topics.get(str(tid))
+        if t is not None:
+            matched.append(MatchedTopicRead(topic_id=int(tid), topic_name=t["topicName"], type=t["type"],
+                                            industry=t["industry"], category=t["category"]))
+    first, last = _s(row["first_name"]), _s(row["last_name"])
+    business, personal = _s(row["business_email"]), _s(row["personal_email"])
+    return ResultRow(
+        rank=row["rank"], hashed_email=row["hashed_email"], first_name=first, last_name=last,
+        full_name=" ".join(x for x in (first, last) if x) or None,
+        business_email=business, personal_email=personal, email=personal or business,
+        primary_contact_email=business or personal, phone=_s(row["phone"]), linkedin_url=_s(row["linkedin_url"]),
+        headline=_s(row["headline"]), job_title=_s(row["job_title"]), seniority=_s(row["seniority"]),
+        department=_s(row["department"]), age_range=_s(row["age_range"]), gender=_s(row["gender"]),
+        city=_s(row["city"]), state=_s(row["state"]), zip=_s(row["zip"]), country=_s(row["country"]),
+        is_b2b=bool(row["is_b2b"]), is_b2c=bool(row["is_b2c"]),
+        company=ResultCompany(
+            name=_s(row["company_name"]), domain=_s(row["company_domain"]), industry=_s(row["company_industry"]),
+            industry_group=_s(row["company_industry_group"]), size=_s(row["company_size"]),
+            employee_count=row["company_employee_count"] or None, revenue_range=_s(row["company_revenue_range"]),
+            city=_s(row["company_city"]), state=_s(row["company_state"]), country=_s(row["company_country"]),
+            linkedin_url=_s(row["company_linkedin_url"]), naics=_s(row["company_naics"]), sic=_s(row["company_sic"]),
+        ),
+        intent=ResultIntent(score=row["score"], topic_overlap=row["overlap"], matched_topics=matched),
+    )
+
+
+class ResultsRead(ApiModel):
+    run: RunSummary
+    state: str
+    results: list[ResultRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class FillRate(ApiModel):
+    count: int
+    percent: float
+
+
+class HistogramBucket(ApiModel):
+    bucket: str
+    count: int
+    percent: float
+
+
+class StatsBody(ApiModel):
+    total: int
+    fill_rates: dict[str, FillRate]
+    score_histogram: list[HistogramBucket]
+    averages: dict[str, float]
+
+
+class StatsRead(ApiModel):
+    run: RunSummary
+    state: str
+    stats: StatsBody | None = Field(default=None)
+
+
+def _pct(n: int, total: int) -> float:
+    return round(n * 100.0 / total, 2) if total else 0.0
+
+
+def stats_body(s: SnapshotStats) -> StatsBody:
+    averages = {}
+    if s.avg_score is not None and s.avg_overlap is not None:
+        averages = {"score": round(s.avg_score, 2), "topicOverlap": round(s.avg_overlap, 2)}
+    return StatsBody(
+        total=s.total,
+        fill_rates={k: FillRate(count=v, percent=_pct(v, s.total)) for k, v in s.fill.items()},
+        score_histogram=[HistogramBucket(bucket=b, count=n, percent=_pct(n, s.total)) for b, n in s.histogram],
+        averages=averages,
+    )

@@ -1,0 +1,176 @@
+"""The run worker and the daily scheduler. Jobs take ids and open their own short sessions;
+nothing is held across a warehouse query.
+
+`orbit serve` runs these in threads (the embedded default); `orbit worker` runs them alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from orbit.metadata import db
+from orbit.metadata.models import Run
+from orbit.runs import service
+from orbit.settings import RunsSettings
+from orbit.topics.service import Snapshot
+from orbit.warehouse import runs_sql
+from orbit.warehouse.backend import Warehouse, WarehouseQueryError, new_query_id
+
+log = logging.getLogger("orbit.worker")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Claims queued runs one at a time, materializes them and records the outcome."""
+
+    def __init__(
+        self,
+        wh: Warehouse,
+        sessions: sessionmaker[Session],
+        snapshot: Callable[[], Snapshot],
+        settings: RunsSettings,
+        *,
+        worker_id: str | None = None,
+    ) -> None:
+        self.wh, self.sessions, self.snapshot, self.settings = wh, sessions, snapshot, settings
+        self.worker_id = worker_id or worker_name()
+        self.lease = timedelta(seconds=settings.lease_seconds)
+
+    def _claim(self) -> Run | None:
+        with self.sessions.begin() as session:
+            db.begin_write(session)
+            service.requeue_expired(session, max_attempts=self.settings.max_attempts)
+            run = service.claim_next_run(session, worker_id=self.worker_id, lease=self.lease)
+            if run is not None:
+                session.expunge(run)
+            return run
+
+    def run_once(self) -> bool:
+        """Process one due run; False when there was nothing to do."""
+        run = self._claim()
+        if run is None:
+            return False
+        log.info("run %s attempt %d claimed by %s", run.id, run.attempts, self.worker_id)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(run.id, stop), daemon=True)
+        beat.start()
+        try:
+            self._process(run)
+        finally:
+            stop.set()
+            beat.join(timeout=5)
+        return True
+
+    def _heartbeat(self, run_id: str, stop: threading.Event) -> None:
+        while not stop.wait(self.settings.lease_seconds / 3):
+            try:
+                with self.sessions.begin() as session:
+                    db.begin_write(session)
+                    if not service.heartbeat(session, run_id=run_id, worker_id=self.worker_id, lease=self.lease):
+                        log.warning("run %s: lease lost by %s", run_id, self.worker_id)
+                        return
+            except Exception:  # a missed beat is retried at the next one
+                log.exception("run %s: heartbeat failed", run_id)
+
+    def _process(self, run: Run) -> None:
+        query_id = new_query_id()
+        try:
+            snap = self.snapshot()
+            topics = service.topics_snapshot(snap, run.config.get("topicIds", []))
+            counts = runs_sql.materialize(
+                self.wh, service.spec_of(run), run_id=run.id, attempt=run.attempts, cap=self.settings.result_cap
+            )
+        except WarehouseQueryError as exc:
+            self._fail(run, "WAREHOUSE_ERROR", "the warehouse query failed", exc)
+            return
+        except Exception as exc:
+            self._fail(run, "INTERNAL_ERROR", "the run failed unexpectedly", exc)
+            return
+        with self.sessions.begin() as session:
+            db.begin_write(session)
+            done = service.complete_run(
+                session, run=run, worker_id=self.worker_id, counts=counts, topics=topics, query_id=query_id
+            )
+        if not done:
+            # Another worker owns the run now: this attempt's rows are never read; drop them.
+            log.warning("run %s attempt %d finished after losing its lease; discarded", run.id, run.attempts)
+            runs_sql.drop_attempt(self.wh, run_id=run.id, attempt=run.attempts)
+            return
+        log.info("run %s completed: %d candidates, %d results, %d kept", run.id,
+                 counts.candidate_count, counts.result_count, counts.kept_rows)
+
+    def _fail(self, run: Run, code: str, message: str, exc: Exception) -> None:
+        log.error("run %s attempt %d failed: %s", run.id, run.attempts, exc)
+        with self.sessions.begin() as session:
+            db.begin_write(session)
+            status = service.fail_attempt(
+                session, run=run, worker_id=self.worker_id, code=code, message=message,
+                max_attempts=self.settings.max_attempts, base_seconds=self.settings.retry_base_seconds,
+            )
+        log.info("run %s is now %s", run.id, status)
+
+    def serve(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; sleep `poll_seconds` when the queue is empty."""
+        while not stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:
+                log.exception("worker %s: unexpected error", self.worker_id)
+            stop.wait(self.settings.poll_seconds)
+
+
+def schedule_daily(sessions: sessionmaker[Session], snap: Snapshot) -> int:
+    """Queue the daily runs of the newest ready data date; returns how many were queued."""
+    if not snap.dates:
+        return 0
+    with sessions.begin() as session:
+        db.begin_write(session)
+        return len(service.queue_daily_runs(session, data_date=snap.dates[-1]))
+
+
+class Background:
+    """Worker threads plus the periodic scheduler tick, started and stopped together."""
+
+    def __init__(self, wh: Warehouse, sessions: sessionmaker[Session], snapshot: Callable[[], Snapshot],
+                 settings: RunsSettings, *, workers: int) -> None:
+        self.stop = threading.Event()
+        self.threads = [
+            threading.Thread(target=Worker(wh, sessions, snapshot, settings).serve, args=(self.stop,),
+                             name=f"orbit-worker-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        self.threads.append(threading.Thread(target=self._tick, args=(sessions, snapshot, settings),
+                                             name="orbit-scheduler", daemon=True))
+
+    def _tick(self, sessions: sessionmaker[Session], snapshot: Callable[[], Snapshot], settings: RunsSettings) -> None:
+        while not self.stop.is_set():
+            try:
+                queued = schedule_daily(sessions, snapshot())
+                if queued:
+                    log.info("scheduler queued %d daily runs", queued)
+            except Exception:
+                log.exception("scheduler tick failed")
+            self.stop.wait(settings.schedule_seconds)
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def close(self, timeout: float = 30.0) -> None:
+        self.stop.set()
+        deadline = time.monotonic() + timeout
+        for t in self.threads:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))

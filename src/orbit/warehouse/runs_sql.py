@@ -1,0 +1,196 @@
+"""Run snapshots in the warehouse: materialize, count, page, stats, CSV chunks, delete.
+
+Every statement on `run_results` takes a run id (and the attempt that metadata marked
+completed); organization scoping happens in metadata before any of these is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orbit.warehouse.audience_sql import AudienceSpec, matched_sql, people_filter_sql, selected_sql
+from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.statement import Params, Profile, Statement
+
+# Snapshot columns copied from persons (p) and companies (c), in table order.
+PROFILE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("hashed_email", "toString(p.hashed_email)"), ("first_name", "p.first_name"), ("last_name", "p.last_name"),
+    ("business_email", "p.business_email"), ("personal_email", "p.personal_email"), ("phone", "p.phone"),
+    ("linkedin_url", "p.linkedin_url"), ("headline", "p.headline"), ("job_title", "p.job_title"),
+    ("seniority", "p.seniority"), ("department", "p.department"), ("age_range", "p.age_range"),
+    ("gender", "p.gender"), ("city", "p.city"), ("state", "p.state"), ("zip", "p.zip"), ("country", "p.country"),
+    ("is_b2b", "p.is_b2b"), ("is_b2c", "p.is_b2c"),
+    ("company_name", "c.name"), ("company_domain", "c.domain"), ("company_industry", "c.industry"),
+    ("company_industry_group", "c.industry_group"), ("company_size", "c.size_range"),
+    ("company_employee_count", "c.employee_count"), ("company_revenue_range", "c.revenue_range"),
+    ("company_city", "c.city"), ("company_state", "c.state"), ("company_country", "c.country"),
+    ("company_linkedin_url", "c.linkedin_url"), ("company_naics", "c.naics"), ("company_sic", "c.sic"),
+)
+SNAPSHOT_COLUMNS = ("run_id", "attempt", "rank", "person_id", "score", "overlap", "topic_ids",
+                    *(name for name, _ in PROFILE_COLUMNS))
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    candidate_count: int  # people matching topics, scores and overlap, before ICP filters
+    result_count: int  # after the filters; not capped
+    kept_rows: int  # rows written, at most the cap
+
+
+def counts_statement(spec: AudienceSpec) -> Statement:
+    p = Params()
+    matched = matched_sql(p, spec, with_topics=False)
+    people = people_filter_sql(p, spec.predicates)
+    selected = f"countIf(person_id IN ({people}))" if people else "count()"
+    return p.statement(f"SELECT count() AS candidates, {selected} AS results FROM ({matched})")
+
+
+def materialize_statement(spec: AudienceSpec, *, run_id: str, attempt: int, cap: int) -> Statement:
+    """One INSERT … SELECT: rank on narrow signals, keep the top `cap`, then join the profiles."""
+    p = Params()
+    ranked = (
+        "SELECT person_id, best_score AS score, overlap, topics "
+        f"FROM ({selected_sql(p, spec, with_topics=True)}) "
+        f"ORDER BY score DESC, overlap DESC, person_id ASC LIMIT {p.add(cap, 'UInt32')}"
+    )
+    profile = ", ".join(expr for _, expr in PROFILE_COLUMNS)
+    sql = (
+        f"INSERT INTO run_results ({', '.join(SNAPSHOT_COLUMNS)}) "
+        f"SELECT {p.add(run_id, 'String')}, {p.add(attempt, 'UInt16')}, "
+        "toUInt32(row_number() OVER (ORDER BY r.score DESC, r.overlap DESC, r.person_id ASC)), "
+        f"r.person_id, r.score, r.overlap, r.topics, {profile} "
+        # The ranked rows (<= cap, narrow) are the hash side; persons stream past them.
+        f"FROM persons AS p INNER JOIN ({ranked}) AS r ON r.person_id = p.person_id "
+        "LEFT JOIN companies AS c ON c.company_id = p.company_id"
+    )
+    return p.statement(sql)
+
+
+DELETE_ATTEMPT = "DELETE FROM run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16}"
+DELETE_RUNS = "DELETE FROM run_results WHERE run_id IN {run_ids:Array(String)}"
+KEPT_ROWS = "SELECT count() AS n FROM run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16}"
+
+
+def materialize(wh: Warehouse, spec: AudienceSpec, *, run_id: str, attempt: int, cap: int) -> RunCounts:
+    """Write the ranked snapshot of `run_id` for this attempt, replacing a partial one of the
+    same attempt; returns its counts. Raises WarehouseQueryError on engine failures."""
+    drop_attempt(wh, run_id=run_id, attempt=attempt)
+    row = wh.query(counts_statement(spec), profile=Profile.INGEST).to_pylist()[0]
+    wh.command(materialize_statement(spec, run_id=run_id, attempt=attempt, cap=cap), profile=Profile.INGEST)
+    kept = wh.query(Statement(KEPT_ROWS, {"run_id": run_id, "attempt": attempt}), profile=Profile.INGEST).to_pylist()[0]
+    return RunCounts(int(row["candidates"]), int(row["results"]), int(kept["n"]))
+
+
+def drop_attempt(wh: Warehouse, *, run_id: str, attempt: int) -> None:
+    wh.command(Statement(DELETE_ATTEMPT, {"run_id": run_id, "attempt": attempt}), profile=Profile.INGEST)
+
+
+def delete_runs(wh: Warehouse, run_ids: Sequence[str]) -> None:
+    """Drop every attempt of these runs (their audience was deleted, or they were retried)."""
+    if run_ids:
+        wh.command(Statement(DELETE_RUNS, {"run_ids": list(run_ids)}), profile=Profile.INGEST)
+
+
+RESULT_COLUMNS = ("rank", "person_id", "score", "overlap", "topic_ids", *(name for name, _ in PROFILE_COLUMNS))
+PAGE = (
+    f"SELECT {', '.join(RESULT_COLUMNS)} FROM run_results "
+    "WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
+    "AND rank > {offset:UInt32} AND rank <= {end:UInt32} ORDER BY rank"
+)
+
+
+def page(wh: Warehouse, *, run_id: str, attempt: int, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Rows `offset+1 .. offset+limit` in result order (ranks are dense from 1)."""
+    stmt = Statement(PAGE, {"run_id": run_id, "attempt": attempt, "offset": offset, "end": offset + limit})
+    rows: list[dict[str, Any]] = wh.query(stmt).to_pylist()
+    return rows
+
+
+# Fill rates: the public result fields and the snapshot column each is read from.
+FILL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("hashedEmail", "hashed_email"), ("firstName", "first_name"), ("lastName", "last_name"),
+    ("email", "if(personal_email != '', personal_email, business_email)"),
+    ("businessEmail", "business_email"), ("personalEmail", "personal_email"), ("phone", "phone"),
+    ("linkedinUrl", "linkedin_url"), ("headline", "headline"), ("jobTitle", "job_title"),
+    ("seniority", "seniority"), ("department", "department"), ("ageRange", "age_range"), ("gender", "gender"),
+    ("city", "city"), ("state", "state"), ("zip", "zip"), ("country", "country"),
+    ("company.name", "company_name"), ("company.domain", "company_domain"), ("company.industry", "company_industry"),
+    ("company.industryGroup", "company_industry_group"), ("company.size", "company_size"),
+    ("company.revenueRange", "company_revenue_range"), ("company.city", "company_city"),
+    ("company.state", "company_state"), ("company.country", "company_country"),
+    ("company.linkedinUrl", "company_linkedin_url"), ("company.naics", "company_naics"), ("company.sic", "company_sic"),
+)
+STATS = (
+    "SELECT count() AS total, "
+    + ", ".join(f"countIf(({expr}) != '') AS f{i}" for i, (_, expr) in enumerate(FILL_FIELDS))
+    + ", countIf(score BETWEEN 50 AND 69) AS b0, countIf(score BETWEEN 70 AND 89) AS b1, countIf(score >= 90) AS b2"
+    ", avg(score) AS avg_score, avg(overlap) AS avg_overlap "
+    "FROM run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16}"
+)
+HISTOGRAM_BUCKETS = ("50-69", "70-89", "90-99")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotStats:
+    total: int
+    fill: dict[str, int]
+    histogram: list[tuple[str, int]]
+    avg_score: float | None
+    avg_overlap: float | None
+
+
+def stats(wh: Warehouse, *, run_id: str, attempt: int) -> SnapshotStats:
+    row = wh.query(Statement(STATS, {"run_id": run_id, "attempt": attempt})).to_pylist()[0]
+    total = int(row["total"])
+    return SnapshotStats(
+        total=total,
+        fill={name: int(row[f"f{i}"]) for i, (name, _) in enumerate(FILL_FIELDS)},
+        histogram=[(b, int(row[f"b{i}"])) for i, b in enumerate(HISTOGRAM_BUCKETS)],
+        avg_score=float(row["avg_score"]) if total else None,
+        avg_overlap=float(row["avg_overlap"]) if total else None,
+    )
+
+
+# CSV: columns in a fixed, documented order; cells that a spreadsheet would run as a formula
+# (leading = + - @ tab CR) get a leading apostrophe; lists are joined with '|'.
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rank", "toString(rank)"), ("hashedEmail", "hashed_email"), ("firstName", "first_name"),
+    ("lastName", "last_name"), ("fullName", "trimBoth(concat(first_name, ' ', last_name))"),
+    ("email", "if(personal_email != '', personal_email, business_email)"),
+    ("primaryContactEmail", "if(business_email != '', business_email, personal_email)"),
+    ("businessEmail", "business_email"), ("personalEmail", "personal_email"), ("phone", "phone"),
+    ("linkedinUrl", "linkedin_url"), ("headline", "headline"), ("jobTitle", "job_title"),
+    ("seniority", "seniority"), ("department", "department"), ("ageRange", "age_range"), ("gender", "gender"),
+    ("city", "city"), ("state", "state"), ("zip", "zip"), ("country", "country"),
+    ("isB2b", "if(is_b2b = 1, 'y', 'n')"), ("isB2c", "if(is_b2c = 1, 'y', 'n')"),
+    ("company.name", "company_name"), ("company.domain", "company_domain"), ("company.industry", "company_industry"),
+    ("company.industryGroup", "company_industry_group"), ("company.size", "company_size"),
+    ("company.employeeCount", "if(company_employee_count = 0, '', toString(company_employee_count))"),
+    ("company.revenueRange", "company_revenue_range"), ("company.city", "company_city"),
+    ("company.state", "company_state"), ("company.country", "company_country"),
+    ("company.linkedinUrl", "company_linkedin_url"), ("company.naics", "company_naics"), ("company.sic", "company_sic"),
+    ("intent.score", "toString(score)"), ("intent.topicOverlap", "toString(overlap)"),
+    ("intent.matchedTopicIds", "arrayStringConcat(arrayMap(x -> toString(x), topic_ids), '|')"),
+)
+
+
+def _csv_cell(expr: str) -> str:
+    return f"if(match(toString({expr}), '^[=+\\\\-@\\t\\r]'), concat('''', toString({expr})), toString({expr}))"
+
+
+CSV_CHUNK = (
+    f"SELECT {', '.join(_csv_cell(expr) for _, expr in CSV_COLUMNS)} FROM run_results "
+    "WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
+    "AND rank > {offset:UInt32} AND rank <= {end:UInt32} ORDER BY rank "
+    "SETTINGS output_format_csv_crlf_end_of_line = 1"
+)
+
+
+def csv_chunks(wh: Warehouse, *, run_id: str, attempt: int, rows: int, chunk_rows: int = 25_000) -> Iterator[bytes]:
+    """The snapshot as RFC 4180 CSV bytes (no header), in rank order, one bounded query per chunk
+    so memory stays flat and other requests get the engine between chunks."""
+    for offset in range(0, rows, chunk_rows):
+        stmt = Statement(CSV_CHUNK, {"run_id": run_id, "attempt": attempt, "offset": offset, "end": offset + chunk_rows})
+        yield wh.query_bytes(stmt, fmt="CSV")
