@@ -345,9 +345,12 @@ def main() -> None:
     env.update(ORBIT_DATA_DIR=str(data_dir), ORBIT_LOG_LEVEL="warning")
 
     prepare(args, dataset, data_dir, env)
+    load_before = os.getloadavg()[0]
     cases = direct_figures(data_dir, args.requests)  # before the server holds chDB
     serve_and_measure(env, cases, args.requests)
     report(cases, args.requests)
+    print(f"\nmachine: {os.cpu_count()} CPUs; 1-minute load average {load_before:.2f} before the measurements, "
+          f"{os.getloadavg()[0]:.2f} after (other work on the machine skews the figures)")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ def test_leaves_import_nothing_from_orbit() -> None:
 def test_domains_only_import_earlier_domains() -> None:
     for name, path in _modules():
         top = name.split(".")[0]
-        if top not in DOMAINS:
-            continue
+        if top not in DOMAINS or name.endswith(".flows"):
+            continue  # flows.py is where an earlier domain may act on later ones (STYLE R1)
         for m in _imports(path):
             if m.startswith("orbit.") and m.split(".")[1] in DOMAINS:
                 assert DOMAINS.index(m.split(".")[1]) <= DOMAINS.index(top), f"{name} imports {m}"

@@ -15,6 +15,8 @@ from orbit.accounts import router as accounts_router
 from orbit.accounts.service import TokenVerifier
 from orbit.audiences import router as audiences_router
 from orbit.audiences.service import FilterCatalogCache
+from orbit.exports import router as exports_router
+from orbit.exports.storage import open_storage
 from orbit.http import errors
 from orbit.http.envelope import ErrorEnvelope, envelope
 from orbit.http.middleware import RequestContext
@@ -75,6 +77,7 @@ def create_app(
         app.state.catalog = TopicCatalog(wh, sessions)
         app.state.verifier = TokenVerifier(settings.auth)
         app.state.filter_catalog = FilterCatalogCache(wh)
+        app.state.export_storage = open_storage(settings)
         background = None
         if settings.runs.embedded_workers > 0:
             background = Background(wh, sessions, app.state.catalog.current, settings.runs,
@@ -110,6 +113,7 @@ def create_app(
     app.include_router(audiences_router.router)
     app.include_router(topic_lists_router.router)
     app.include_router(runs_router.router)
+    app.include_router(exports_router.router)
 
     @app.get("/healthz", tags=["Operations"])
     def healthz() -> dict[str, object]:

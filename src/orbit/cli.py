@@ -22,6 +22,7 @@ from orbit.datagen import generate as datagen
 from orbit.datasets import service as datasets
 from orbit.errors import IngestError, OrbitError
 from orbit.metadata import db
+from orbit.runs import service as runs
 from orbit.settings import Settings
 from orbit.warehouse import loads, schema
 from orbit.warehouse.backend import Warehouse
@@ -126,6 +127,8 @@ def ingest(
     finally:
         wh.close()
         engine.dispose()
+    if report.days:
+        _queue_daily(settings)
     rows = sum(report.days.values())
     console.print(
         f"[green]loaded[/] {', '.join(f'{k} {v:,}' for k, v in report.dimensions.items()) or 'no dimensions'}; "
@@ -184,6 +187,51 @@ def _print_new_key(org_name: str, new: accounts.NewKey) -> None:
     console.print(f"API key for [bold]{org_name}[/] (shown once, store it now):")
     console.print(f"  [bold green]{new.secret}[/]", soft_wrap=True)
     console.print(f"  id {new.key.id}, prefix {new.key.prefix}", soft_wrap=True)
+
+
+def _queue_daily(settings: Settings) -> None:
+    """A data date finished loading: queue the daily run of every active audience."""
+    engine = db.make_engine(settings.metadata_url)
+    try:
+        with db.make_sessions(engine).begin() as session:
+            db.begin_write(session)
+            dates = datasets.ready_dates(session)
+            queued = runs.queue_daily_runs(session, data_date=dates[-1]) if dates else []
+    finally:
+        engine.dispose()
+    if queued:
+        console.print(f"queued {len(queued)} daily runs for {dates[-1]}")
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=16, help="Worker threads in this process")] = 1,
+) -> None:
+    """Process queued runs (and the daily schedule) without serving HTTP.
+
+    With the embedded chDB warehouse only one process may open the data directory, so run this
+    instead of `orbit serve`'s embedded workers, or use the ClickHouse-server backend.
+    """
+    import signal
+    import threading
+
+    from orbit.runs.worker import Background
+    from orbit.topics.service import TopicCatalog
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    wh, engine = _stores(settings)
+    sessions = db.make_sessions(engine)
+    background = Background(wh, sessions, TopicCatalog(wh, sessions).current, settings.runs, workers=threads)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    background.start()
+    console.print(f"worker running with {threads} thread(s); Ctrl-C to stop")
+    stopped.wait()
+    background.close()
+    wh.close()
+    engine.dispose()
 
 
 @orgs_app.command("create")

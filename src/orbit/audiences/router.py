@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 
-from orbit.audiences import service
+from orbit.audiences import flows, service
 from orbit.audiences.config import Vocabulary
 from orbit.audiences.schemas import (
     AudienceCreate,
@@ -125,6 +125,8 @@ def update_audience(
 
 
 @router.delete("/{audience_id}", response_model=Envelope[DeletedRead])
-def delete_audience(audience_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[DeletedRead]:
-    """Delete an audience and free its slot."""
-    return envelope(DeletedRead(id=service.delete_audience(session, org_id=principal.org_id, audience_id=audience_id)))
+def delete_audience(
+    audience_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
+) -> Envelope[DeletedRead]:
+    """Delete an audience with its runs and stored exports, and free its slot."""
+    return envelope(DeletedRead(id=flows.delete_audience(session, wh, org_id=principal.org_id, audience_id=audience_id)))

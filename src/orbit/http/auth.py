@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from orbit.accounts import service as accounts
 from orbit.accounts.service import Principal
 from orbit.errors import Unauthorized
+from orbit.metadata import db
 
 # Declared for the OpenAPI document (the "Authorize" button); the raw headers are parsed below
 # so that a malformed header is a 401, not silently ignored.
@@ -30,6 +31,8 @@ def optional_principal(
     # Its own short transaction: authentication is not part of the request's business work,
     # and a revoked key must fail at once in every process, so nothing is cached.
     with request.app.state.sessions.begin() as session:
+        # It may write `last_used_at` after reading: take the write lock up front (SQLite).
+        db.begin_write(session)
         principal = accounts.authenticate(
             session, request.app.state.verifier, api_key=api_key, authorization=authorization,
             org_claim=settings.auth.jwt_org_claim,

@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orbit.errors import OrbitError
 from orbit.http.envelope import meta
+from orbit.warehouse.backend import WarehouseQueryError
 
 log = logging.getLogger("orbit.http")
 
@@ -77,6 +79,13 @@ async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
+async def on_store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    # A store that is locked, down or timed out: the client may retry; details go to the log only.
+    log.error("store unavailable: %s", str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+    return error_response(503, "SERVICE_UNAVAILABLE", "a data store is busy or unavailable; retry shortly",
+                          headers={"Retry-After": "1"})
+
+
 async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     # Log the cause with the request id; the client never sees a trace or SQL.
     log.exception("unhandled error", exc_info=exc)
@@ -87,4 +96,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OrbitError, on_orbit_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(OperationalError, on_store_unavailable)
+    app.add_exception_handler(WarehouseQueryError, on_store_unavailable)
     app.add_exception_handler(Exception, on_unexpected)

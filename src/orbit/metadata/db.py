@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +12,28 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("orbit.metadata")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Execution option marking a session that will write (SQLite then begins IMMEDIATE).
 WRITE_OPTION = "orbit_write"
+
+
+AFTER_COMMIT = "orbit_after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once this session's transaction has committed (cleanup of other stores that
+    must not happen if the metadata change rolls back)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
+def run_after_commit(session: Session) -> None:
+    """Run the actions registered with `after_commit`; failures are logged, not raised."""
+    for action in session.info.pop(AFTER_COMMIT, []):
+        try:
+            action()
+        except Exception:
+            log.exception("after-commit action failed")
 
 
 def begin_write(session: Session) -> None:

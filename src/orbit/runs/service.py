@@ -392,3 +392,18 @@ def exported_run_ids(session: Session, run_ids: Sequence[str]) -> set[str]:
         return set()
     rows = session.scalars(select(Export.run_id).where(Export.run_id.in_(list(run_ids)), Export.status == "completed"))
     return set(rows)
+
+
+def snapshot_garbage(session: Session, present: dict[str, set[int]]) -> tuple[list[str], dict[str, int]]:
+    """Given the run ids (and attempts) that have snapshot rows: runs that no longer exist, and
+    completed runs with rows of attempts other than the one that completed (kept attempt)."""
+    if not present:
+        return [], {}
+    rows = session.execute(select(Run.id, Run.status, Run.attempts).where(Run.id.in_(list(present)))).all()
+    known = {r.id: (r.status, r.attempts) for r in rows}
+    gone = [rid for rid in present if rid not in known]
+    stale = {
+        rid: attempts for rid, (status, attempts) in known.items()
+        if status == RunStatus.COMPLETED.value and present[rid] != {attempts}
+    }
+    return gone, stale

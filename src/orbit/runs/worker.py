@@ -132,6 +132,17 @@ class Worker:
             stop.wait(self.settings.poll_seconds)
 
 
+def collect_garbage(wh: Warehouse, sessions: sessionmaker[Session]) -> int:
+    """Drop snapshot rows of deleted runs and of superseded attempts; returns runs cleaned."""
+    present = runs_sql.snapshot_runs(wh)
+    with sessions() as session:
+        gone, stale = service.snapshot_garbage(session, present)
+    runs_sql.delete_runs(wh, gone)
+    for run_id, attempt in stale.items():
+        runs_sql.keep_only_attempt(wh, run_id=run_id, attempt=attempt)
+    return len(gone) + len(stale)
+
+
 def schedule_daily(sessions: sessionmaker[Session], snap: Snapshot) -> int:
     """Queue the daily runs of the newest ready data date; returns how many were queued."""
     if not snap.dates:
@@ -152,15 +163,19 @@ class Background:
                              name=f"orbit-worker-{i}", daemon=True)
             for i in range(workers)
         ]
-        self.threads.append(threading.Thread(target=self._tick, args=(sessions, snapshot, settings),
+        self.threads.append(threading.Thread(target=self._tick, args=(wh, sessions, snapshot, settings),
                                              name="orbit-scheduler", daemon=True))
 
-    def _tick(self, sessions: sessionmaker[Session], snapshot: Callable[[], Snapshot], settings: RunsSettings) -> None:
+    def _tick(self, wh: Warehouse, sessions: sessionmaker[Session], snapshot: Callable[[], Snapshot],
+              settings: RunsSettings) -> None:
         while not self.stop.is_set():
             try:
                 queued = schedule_daily(sessions, snapshot())
                 if queued:
                     log.info("scheduler queued %d daily runs", queued)
+                cleaned = collect_garbage(wh, sessions)
+                if cleaned:
+                    log.info("janitor dropped the snapshot rows of %d runs", cleaned)
             except Exception:
                 log.exception("scheduler tick failed")
             self.stop.wait(settings.schedule_seconds)

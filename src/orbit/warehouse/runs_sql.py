@@ -194,3 +194,16 @@ def csv_chunks(wh: Warehouse, *, run_id: str, attempt: int, rows: int, chunk_row
     for offset in range(0, rows, chunk_rows):
         stmt = Statement(CSV_CHUNK, {"run_id": run_id, "attempt": attempt, "offset": offset, "end": offset + chunk_rows})
         yield wh.query_bytes(stmt, fmt="CSV")
+
+
+SNAPSHOT_RUNS = "SELECT run_id, groupUniqArray(attempt) AS attempts FROM run_results GROUP BY run_id"
+DELETE_OTHER_ATTEMPTS = "DELETE FROM run_results WHERE run_id = {run_id:String} AND attempt != {attempt:UInt16}"
+
+
+def snapshot_runs(wh: Warehouse) -> dict[str, set[int]]:
+    """Every run id that has rows, with the attempts present."""
+    return {r["run_id"]: set(r["attempts"]) for r in wh.query(Statement(SNAPSHOT_RUNS)).to_pylist()}
+
+
+def keep_only_attempt(wh: Warehouse, *, run_id: str, attempt: int) -> None:
+    wh.command(Statement(DELETE_OTHER_ATTEMPTS, {"run_id": run_id, "attempt": attempt}), profile=Profile.INGEST)

@@ -1,0 +1,93 @@
+"""CSV exports of completed runs: the direct stream, stored exports, and their signed downloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse, StreamingResponse
+
+from orbit.exports import service, writer
+from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
+from orbit.exports.schemas import ExportDownloadRead, ExportRead
+from orbit.exports.storage import CONTENT_TYPE
+from orbit.http.auth import CurrentPrincipal
+from orbit.http.deps import DbSession, WarehouseDep
+from orbit.http.envelope import Envelope, ErrorEnvelope, envelope
+
+router = APIRouter(prefix="/v1/intent", tags=["Audience Builder"])
+RUN = "/audiences/{audience_id}/runs/{run_id}"
+CSV_RESPONSE: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {}}, "description": "The run as CSV, header row first"},
+}
+NOT_COMPLETED: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorEnvelope, "description": "RUN_NOT_COMPLETED: the run is not completed"},
+}
+BAD_LINK: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorEnvelope, "description": "FORBIDDEN: the link is invalid or has expired"},
+}
+
+
+@router.get(f"{RUN}/export.csv", response_class=StreamingResponse, responses={**CSV_RESPONSE, **NOT_COMPLETED})
+def export_csv(
+    audience_id: str, run_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    """Stream a completed run as CSV (409 RUN_NOT_COMPLETED otherwise)."""
+    csv = service.open_csv(session, wh, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
+                           row_cap=settings.runs.result_cap)
+    return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers)
+
+
+@router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201, responses=NOT_COMPLETED)
+def create_export(
+    audience_id: str, run_id: str, response: Response, principal: CurrentPrincipal, sessions: SessionsDep,
+    wh: WarehouseDep, storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
+) -> Envelope[ExportDownloadRead]:
+    """Store the run as a CSV file (201), or reuse a completed one (200); with a fresh download URL."""
+    made = writer.create_or_reuse(
+        sessions, wh, storage, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
+        requested_by=service.requester(principal), retention=timedelta(days=settings.exports.retention_days),
+    )
+    if not made.created:
+        response.status_code = 200
+    link = service.link(storage, made.export, ttl_seconds=settings.exports.url_ttl_seconds, base_url=base_url)
+    return envelope(ExportDownloadRead.of(link))
+
+
+@router.get(f"{RUN}/exports", response_model=Envelope[list[ExportRead]])
+def list_exports(
+    audience_id: str,
+    run_id: str,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Envelope[list[ExportRead]]:
+    """The run's stored exports, newest first (records only; GET one for a download URL)."""
+    page = service.list_exports(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
+                                limit=limit, offset=offset)
+    items = [ExportRead.of(e) for e in page.items]
+    return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
+
+
+@router.get(f"{RUN}/exports/{{export_id}}", response_model=Envelope[ExportDownloadRead])
+def get_export(
+    audience_id: str, run_id: str, export_id: str, principal: CurrentPrincipal, session: DbSession,
+    storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
+) -> Envelope[ExportDownloadRead]:
+    """One stored export with a freshly signed download URL."""
+    export = service.get_export(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
+                                export_id=export_id)
+    link = service.link(storage, export, ttl_seconds=settings.exports.url_ttl_seconds, base_url=base_url)
+    return envelope(ExportDownloadRead.of(link))
+
+
+@router.get("/exports/{export_id}/download", response_class=FileResponse, responses={**CSV_RESPONSE, **BAD_LINK})
+def download_export(
+    export_id: str, session: DbSession, storage: StorageDep, expires: str = "", signature: str = ""
+) -> FileResponse:
+    """Download a stored export through its signed URL; the signature is the credential."""
+    file = service.open_download(session, storage, export_id=export_id, expires=expires, signature=signature)
+    return FileResponse(file.path, media_type=CONTENT_TYPE, filename=file.download_name)

@@ -1,0 +1,268 @@
+"""Exports of completed runs: the CSV stream, stored export records, signed download links. No HTTP.
+
+Functions that take a session flush, never commit. Nothing here holds a metadata session across
+a warehouse query: the CSV stream captures plain values first, and `writer.py` writes stored
+files between its own short transactions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import CursorResult, Result, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from orbit.accounts.service import Principal, PrincipalKind
+from orbit.errors import Forbidden, NotFound, RunNotCompleted
+from orbit.exports.storage import CONTENT_TYPE, ExportStorage, LocalStorage, StoredFile, StoredObject
+from orbit.metadata.models import Export, Run
+from orbit.runs import service as runs
+from orbit.warehouse import runs_sql
+from orbit.warehouse.backend import Warehouse
+
+
+class ExportStatus(StrEnum):
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def csv_file_name(audience_id: str, run_id: str) -> str:
+    return f"audience-{audience_id}-run-{run_id}.csv"
+
+
+def csv_header() -> bytes:
+    """The header line: the dotted field names of `runs_sql.CSV_COLUMNS`, CRLF-terminated."""
+    return (",".join(name for name, _ in runs_sql.CSV_COLUMNS) + "\r\n").encode()
+
+
+def get_completed_run(session: Session, *, org_id: str, audience_id: str, run_id: str) -> Run:
+    """The organization's run; NotFound otherwise, RunNotCompleted (409) unless it is completed
+    (queued and running included: an export needs the finished snapshot)."""
+    run = runs.get_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
+    if run.status != runs.RunStatus.COMPLETED.value:
+        raise RunNotCompleted(f"run {run.id} is {run.status}", details={"status": run.status})
+    return run
+
+
+def csv_bytes(wh: Warehouse, *, run_id: str, attempt: int, rows: int) -> Iterator[bytes]:
+    """The header, then the snapshot's rows in rank order, one bounded warehouse query per chunk."""
+    yield csv_header()
+    yield from runs_sql.csv_chunks(wh, run_id=run_id, attempt=attempt, rows=rows)
+
+
+# --- the direct stream -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CsvStream:
+    lines: Iterator[bytes]  # owns its warehouse queries; touches no metadata session
+    headers: dict[str, str]
+
+
+def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, run_id: str,
+             row_cap: int) -> CsvStream:
+    """The completed run as CSV: NotFound / RunNotCompleted are raised here, before any byte.
+
+    The first chunk is read here too, so a failing warehouse answers with an error response;
+    later chunks are read as the client takes them (memory: one chunk).
+    """
+    run = get_completed_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
+    lines = csv_bytes(wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows)
+    first = next(lines) + next(lines, b"")
+    headers = {
+        "Content-Disposition": f'attachment; filename="{csv_file_name(run.audience_id, run.id)}"',
+        "X-Export-Row-Cap": str(row_cap),
+        "X-Export-Truncated": "true" if run.result_count > run.kept_rows else "false",
+        "X-Export-Result-Count": str(run.result_count),
+        "X-ClickHouse-Query-Id": run.query_id or "",
+    }
+    return CsvStream(itertools.chain([first], lines), headers)
+
+
+# --- stored export records ---------------------------------------------------------------------
+
+
+def stored_file(export: Export) -> StoredFile:
+    return StoredFile(export_id=export.id, provider=export.storage_provider, bucket=export.bucket_name,
+                      name=export.file_name, download_name=csv_file_name(export.audience_id, export.run_id))
+
+
+def requester(principal: Principal) -> str | None:
+    """`requestedBy`: the token's subject for a user; None for API keys."""
+    return principal.subject if principal.kind == PrincipalKind.BEARER else None
+
+
+def find_reusable(session: Session, storage: ExportStorage, *, run_id: str, now: datetime) -> Export | None:
+    """The run's newest completed export in this storage whose file is still kept; None if none."""
+    return session.scalars(
+        select(Export)
+        .where(Export.run_id == run_id, Export.status == ExportStatus.COMPLETED.value, Export.expires_at > now,
+               Export.storage_provider == storage.provider, Export.bucket_name.is_(None) if storage.bucket is None
+               else Export.bucket_name == storage.bucket)
+        .order_by(Export.created_at.desc(), Export.id)
+        .limit(1)
+    ).first()
+
+
+def start_export(session: Session, storage: ExportStorage, *, run: Run, requested_by: str | None,
+                 retention: timedelta, now: datetime) -> Export:
+    """Add a `processing` export of the completed run (flushed); its file is not written yet."""
+    export_id = str(uuid.uuid4())
+    export = Export(
+        id=export_id, organization_id=run.organization_id, audience_id=run.audience_id, run_id=run.id,
+        status=ExportStatus.PROCESSING.value, storage_provider=storage.provider, content_type=CONTENT_TYPE,
+        byte_size=0, row_count=run.kept_rows, bucket_name=storage.bucket,
+        file_name=storage.file_name(org_id=run.organization_id, run_id=run.id, export_id=export_id),
+        requested_by=requested_by, expires_at=now + retention, created_at=now, updated_at=now,
+    )
+    session.add(export)
+    session.flush()
+    return export
+
+
+def finish_export(session: Session, *, export_id: str, stored: StoredObject, now: datetime) -> Export:
+    """Mark a `processing` export completed with its file's size and SHA-1.
+
+    NotFound when the row is gone (its audience was deleted meanwhile) or no longer processing.
+    """
+    done = _rowcount(session.execute(
+        update(Export).where(Export.id == export_id, Export.status == ExportStatus.PROCESSING.value)
+        .values(status=ExportStatus.COMPLETED.value, byte_size=stored.byte_size, content_sha1=stored.content_sha1,
+                completed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ))
+    export = session.get(Export, export_id, populate_existing=True)
+    if done != 1 or export is None:
+        raise NotFound(f"export {export_id} does not exist")
+    return export
+
+
+def fail_export(session: Session, *, export_id: str, code: str, message: str, now: datetime) -> None:
+    """Mark a `processing` export failed (no-op when the row is gone)."""
+    session.execute(
+        update(Export).where(Export.id == export_id, Export.status == ExportStatus.PROCESSING.value)
+        .values(status=ExportStatus.FAILED.value, error_code=code, error_message=message[:2000], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def get_export(session: Session, *, org_id: str, audience_id: str, run_id: str, export_id: str,
+               now: datetime | None = None) -> Export:
+    """The export of the organization's run; NotFound for other organizations' and for exports
+    past `expiresAt` (their files are due for deletion)."""
+    now = now or _now()
+    run = runs.get_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
+    export = session.scalars(
+        select(Export).where(Export.id == export_id, Export.run_id == run.id, Export.organization_id == org_id)
+    ).first()
+    if export is None or export.expires_at <= now:
+        raise NotFound(f"export {export_id} does not exist")
+    return export
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPage:
+    items: list[Export]
+    total: int
+
+
+def list_exports(session: Session, *, org_id: str, audience_id: str, run_id: str, limit: int, offset: int,
+                 now: datetime | None = None) -> ExportPage:
+    """The run's exports still kept, newest first. NotFound for another organization's run."""
+    now = now or _now()
+    run = runs.get_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
+    where = (Export.run_id == run.id, Export.organization_id == org_id, Export.expires_at > now)
+    total = int(session.scalar(select(func.count()).select_from(Export).where(*where)) or 0)
+    items = session.scalars(
+        select(Export).where(*where).order_by(Export.created_at.desc(), Export.id).limit(limit).offset(offset)
+    )
+    return ExportPage(list(items), total)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLink:
+    export: Export
+    url: str | None  # None unless the export is completed
+    expires_at: datetime | None
+    ttl_seconds: int | None
+
+
+def link(storage: ExportStorage, export: Export, *, ttl_seconds: int, base_url: str,
+         now: datetime | None = None) -> ExportLink:
+    """The export with a freshly signed download URL valid `ttl_seconds` (never past the file's
+    own `expiresAt`); no URL for exports that are not completed, or whose file is in another
+    storage than this process uses (`exports.storage` was changed since)."""
+    now = now or _now()
+    if export.status != ExportStatus.COMPLETED.value or export.storage_provider != storage.provider:
+        return ExportLink(export, None, None, None)
+    expires = min(int(now.timestamp()) + ttl_seconds, int(export.expires_at.timestamp()))
+    url = storage.download_url(stored_file(export), expires=expires, now=now, base_url=base_url)
+    return ExportLink(export, url, datetime.fromtimestamp(expires, UTC), expires - int(now.timestamp()))
+
+
+# --- downloads of local files ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDownload:
+    path: Path
+    download_name: str
+
+
+def open_download(session: Session, storage: ExportStorage, *, export_id: str, expires: str, signature: str,
+                  now: datetime | None = None) -> LocalDownload:
+    """The local file behind a signed URL. Forbidden (403) for a bad or expired signature,
+    checked before anything is looked up; NotFound when the export or its file is gone."""
+    now = now or _now()
+    if not isinstance(storage, LocalStorage) or not storage.signer.verify(export_id, expires, signature, now=now):
+        raise Forbidden("the download link is invalid or has expired")
+    export = session.get(Export, export_id)
+    if (export is None or export.status != ExportStatus.COMPLETED.value or export.storage_provider != storage.provider
+            or export.expires_at <= now):
+        raise NotFound(f"export {export_id} does not exist")
+    file = stored_file(export)
+    path = storage.path_of(file)
+    if not path.is_file():
+        raise NotFound(f"export {export_id} does not exist")
+    return LocalDownload(path, file.download_name)
+
+
+# --- clean-up ----------------------------------------------------------------------------------
+
+
+def delete_audience_exports(session: Session, *, audience_id: str) -> list[StoredFile]:
+    """Delete the audience's export rows (flushed); returns their files, for
+    `storage.delete_files` once the metadata change has committed. Call it before the runs are
+    deleted: their foreign key would cascade the rows away and the file names with them."""
+    exports = list(session.scalars(select(Export).where(Export.audience_id == audience_id)))
+    files = [stored_file(e) for e in exports]
+    if exports:
+        session.execute(delete(Export).where(Export.audience_id == audience_id))
+    return files
+
+
+def delete_expired_exports(session: Session, *, now: datetime | None = None) -> list[StoredFile]:
+    """Delete export rows past `expiresAt` (flushed) and return their files, for a janitor that
+    then calls `storage.delete_files` after committing."""
+    now = now or _now()
+    exports = list(session.scalars(select(Export).where(Export.expires_at <= now)))
+    if exports:
+        session.execute(delete(Export).where(Export.id.in_([e.id for e in exports])))
+    return [stored_file(e) for e in exports]

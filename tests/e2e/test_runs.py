@@ -1,0 +1,150 @@
+"""Runs against real `orbit serve` processes: the whole lifecycle over HTTP, and a worker killed
+with SIGKILL whose run is picked up again after its lease and completes once."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.test_serve import ORBIT, _env, _free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
+
+
+def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    _until(lambda: _ready(base), f"{base} did not start", proc=proc)
+    return proc, base
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _until(check: Any, message: str, *, timeout: float = 60, proc: subprocess.Popen[bytes] | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+            out = proc.stdout.read().decode()[-3000:] if proc is not None and proc.stdout and proc.poll() is not None else ""
+            pytest.fail(f"{message} {out}")
+        time.sleep(0.1)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], str]]:
+    root = tmp_path_factory.mktemp("e2e-runs")
+    env = _env(root / "data")
+    dataset = root / "dataset"
+    for args in (["datagen", "--out", str(dataset), "--scale", "0.002", "--days", "2", "--end-date", "2026-11-20"],
+                 ["ingest", str(dataset)]):
+        done = subprocess.run([*ORBIT, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    made = subprocess.run([*ORBIT, "orgs", "create", "Runs E2E"], env=env, capture_output=True, text=True, timeout=60)
+    key = re.search(r"sk_[A-Za-z0-9_-]{40,}", made.stdout)
+    assert key, made.stdout
+    yield env, key.group(0)
+
+
+def _audience(http: httpx.Client, key: str) -> str:
+    topics = [m["topicId"] for m in http.get("/v1/intent/topics/movers", params={"limit": 5}).json()["data"]]
+    resp = http.post("/v1/intent/audiences", headers={"X-API-Key": key},
+                     json={"name": "e2e", "status": "active", "config": {"topicIds": topics, "minScore": 50}})
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["data"]["id"])
+
+
+def test_lifecycle_over_http(data: tuple[dict[str, str], str]) -> None:
+    env, key = data
+    proc, base = _serve({**env, "ORBIT_RUNS__POLL_SECONDS": "0.2"})
+    try:
+        with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": key}) as http:
+            audience = _audience(http, key)
+            queued = http.post(f"/v1/intent/audiences/{audience}/runs", headers={"Idempotency-Key": "e2e-1"})
+            assert queued.status_code == 202
+            run = queued.json()["data"]["id"]
+            results = f"/v1/intent/audiences/{audience}/runs/{run}/results"
+            page = _until(lambda: (r := http.get(results, params={"limit": 10})).status_code == 200 and r,
+                          "the embedded worker never completed the run")
+            body = page.json()["data"]
+            assert body["state"] == "completed" and len(body["results"]) == min(10, body["total"]) > 0
+            assert http.post(f"/v1/intent/audiences/{audience}/runs", headers={"Idempotency-Key": "e2e-1"}).json()["data"]["id"] == run
+            stats = http.get(f"/v1/intent/audiences/{audience}/runs/{run}/stats").json()["data"]["stats"]
+            assert stats["total"] == body["total"]
+            size = http.get(f"/v1/intent/audiences/{audience}").json()["data"]["audienceSize"]
+            assert size == http.get(f"/v1/intent/audiences/{audience}/runs/{run}").json()["data"]["resultCount"]
+    finally:
+        _stop(proc)
+
+
+CLAIM_AND_HANG = textwrap.dedent("""
+    import sys, time
+    from datetime import timedelta
+    from orbit.metadata import db
+    from orbit.runs import service
+    engine = db.make_engine(sys.argv[1])
+    with db.make_sessions(engine).begin() as s:
+        db.begin_write(s)
+        run = service.claim_next_run(s, worker_id="doomed", lease=timedelta(seconds=2))
+        claimed = run.id if run else "none"
+    print(claimed, flush=True)  # only once the claim has committed
+    time.sleep(600)
+""")
+
+
+def test_a_killed_worker_loses_its_run_which_completes_once(data: tuple[dict[str, str], str], tmp_path: Path) -> None:
+    env, key = data
+    # 1. Queue a run while no worker runs.
+    proc, base = _serve({**env, "ORBIT_RUNS__EMBEDDED_WORKERS": "0"})
+    try:
+        with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": key}) as http:
+            audience = _audience(http, key)
+            run = http.post(f"/v1/intent/audiences/{audience}/runs").json()["data"]["id"]
+    finally:
+        _stop(proc)
+    # 2. A worker process claims it (2 s lease) and is killed with SIGKILL mid-run.
+    url = f"sqlite:///{Path(env['ORBIT_DATA_DIR']).resolve() / 'orbit.db'}"
+    doomed = subprocess.Popen([sys.executable, "-c", CLAIM_AND_HANG, url], env=env, stdout=subprocess.PIPE, text=True)
+    assert doomed.stdout is not None
+    assert doomed.stdout.readline().strip() == run
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    # 3. A server with a worker picks it up once the lease has run out, and completes it once.
+    proc, base = _serve({**env, "ORBIT_RUNS__POLL_SECONDS": "0.2", "ORBIT_RUNS__LEASE_SECONDS": "2"})
+    try:
+        with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": key}) as http:
+            path = f"/v1/intent/audiences/{audience}/runs/{run}"
+            done = _until(lambda: (r := _data(http.get(path)))["status"] == "completed" and r,
+                          "the run of the killed worker never completed")
+            assert done["attempts"] == 2
+            assert len(http.get(f"/v1/intent/audiences/{audience}/runs").json()["data"]) == 1
+    finally:
+        _stop(proc)
+
+
+def _data(resp: httpx.Response) -> dict[str, Any]:
+    assert resp.status_code == 200, resp.text
+    return resp.json()["data"]  # type: ignore[no-any-return]
