@@ -72,3 +72,49 @@ class RunNotCancellable(OrbitError):
 
 class IdempotencyConflict(OrbitError):
     code = "IDEMPOTENCY_CONFLICT"
+
+
+class StorageUnavailable(OrbitError):
+    """The export file store refused or could not be reached (503)."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+class RateLimited(OrbitError):
+    """The caller used up its token bucket; `details` says when to retry."""
+
+    code = "RATE_LIMITED"
+
+
+class SiteFetchFailed(OrbitError):
+    """A site could not be analyzed safely; each subclass names why (all answer 422)."""
+
+    code = "SITE_UNREACHABLE"
+
+
+class SiteBlocked(SiteFetchFailed):
+    code = "SITE_BLOCKED"
+
+
+class SiteUnreachable(SiteFetchFailed):
+    code = "SITE_UNREACHABLE"
+
+
+class SiteTimeout(SiteFetchFailed):
+    code = "SITE_TIMEOUT"
+
+
+class SiteTooLarge(SiteFetchFailed):
+    code = "SITE_TOO_LARGE"
+
+
+class SiteNotHtml(SiteFetchFailed):
+    code = "SITE_NOT_HTML"
+
+
+class SiteRobotsDisallowed(SiteFetchFailed):
+    code = "SITE_ROBOTS_DISALLOWED"
+
+
+class SiteTooManyRedirects(SiteFetchFailed):
+    code = "SITE_TOO_MANY_REDIRECTS"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ def done(client: TestClient, loaded: Loaded, popular: list[int]) -> DoneRun:
     return complete(client, loaded, popular)
 
 
+@contextmanager
 def app_client(loaded: Loaded, data_dir: Path, *, runs: RunsSettings | None = None,
                exports: ExportSettings | None = None) -> Iterator[TestClient]:
     """Another app on the shared stores, with its own settings."""

@@ -102,7 +102,8 @@ def test_csv_escapes_formula_cells(client: TestClient, done: DoneRun) -> None:
 
 @pytest.fixture(scope="module")
 def capped(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    yield from app_client(loaded, tmp_path_factory.mktemp("capped"), runs=RunsSettings(embedded_workers=0, result_cap=10))
+    with app_client(loaded, tmp_path_factory.mktemp("capped"), runs=RunsSettings(embedded_workers=0, result_cap=10)) as c:
+        yield c
 
 
 def test_csv_is_truncated_at_the_cap(capped: TestClient, loaded: Loaded, popular: list[int]) -> None:

@@ -48,17 +48,16 @@ def _settings(endpoint: str) -> ExportSettings:
                           s3_prefix="exports/")
 
 
-def _bucket(endpoint: str) -> Any:
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
-    s3.create_bucket(Bucket=BUCKET)
-    return s3
+def _bucket_client(endpoint: str) -> Any:
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @pytest.fixture(scope="module")
 def s3_client(loaded: Loaded, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    _bucket(s3_endpoint)
-    yield from app_client(loaded, tmp_path_factory.mktemp("s3app"), exports=_settings(s3_endpoint))
+    _bucket_client(s3_endpoint).create_bucket(Bucket=BUCKET)
+    with app_client(loaded, tmp_path_factory.mktemp("s3app"), exports=_settings(s3_endpoint)) as c:
+        yield c
 
 
 def test_stored_export_in_s3(s3_client: TestClient, s3_endpoint: str, loaded: Loaded, popular: list[int]) -> None:
@@ -97,7 +96,7 @@ def test_stored_export_in_s3(s3_client: TestClient, s3_endpoint: str, loaded: Lo
 
 def test_unreachable_s3_is_a_503_and_a_failed_export(loaded: Loaded, popular: list[int], tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{_free_port()}"
-    for c in app_client(loaded, tmp_path, exports=_settings(dead)):
+    with app_client(loaded, tmp_path, exports=_settings(dead)) as c:
         done = complete(c, loaded, popular)
         resp = c.post(f"{done.url}/exports", headers=done.org.headers)
         assert resp.status_code == 503 and resp.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
@@ -106,8 +105,3 @@ def test_unreachable_s3_is_a_503_and_a_failed_export(loaded: Loaded, popular: li
         failed = [x for x in listed if x["storageProvider"] == "s3" and x["status"] == "failed"]
         assert failed and failed[0]["errorCode"] == "SERVICE_UNAVAILABLE"
         assert not list((tmp_path / "exports" / ".spool").iterdir())  # the spool file is gone
-
-
-def _bucket_client(endpoint: str) -> Any:
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -126,7 +126,9 @@ def update_audience(
 
 @router.delete("/{audience_id}", response_model=Envelope[DeletedRead])
 def delete_audience(
-    audience_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
+    audience_id: str, request: Request, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
 ) -> Envelope[DeletedRead]:
     """Delete an audience with its runs and stored exports, and free its slot."""
-    return envelope(DeletedRead(id=flows.delete_audience(session, wh, org_id=principal.org_id, audience_id=audience_id)))
+    storage = request.app.state.export_storage
+    return envelope(DeletedRead(id=flows.delete_audience(
+        session, wh, storage, org_id=principal.org_id, audience_id=audience_id)))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import quote, urlencode
 
-from orbit.errors import OrbitError
+from orbit.errors import StorageUnavailable
 from orbit.settings import ExportSettings, Settings
 
 log = logging.getLogger("orbit.exports")
@@ -34,10 +34,6 @@ _EXPIRES = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
-class StorageUnavailable(OrbitError):
-    """The file store refused or could not be reached (503); the message is safe for clients."""
-
-    code = "SERVICE_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ WRITE_OPTION = "orbit_write"
 AFTER_COMMIT = "orbit_after_commit"
 
 
-def after_commit(session: Session, action: Callable[[], None]) -> None:
+def after_commit(session: Session, action: Callable[[], object]) -> None:
     """Run `action` once this session's transaction has committed (cleanup of other stores that
     must not happen if the metadata change rolls back)."""
     session.info.setdefault(AFTER_COMMIT, []).append(action)

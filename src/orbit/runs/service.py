@@ -390,7 +390,8 @@ def exported_run_ids(session: Session, run_ids: Sequence[str]) -> set[str]:
     """Which of these runs have a completed stored export (the G2 `hasExport`)."""
     if not run_ids:
         return set()
-    rows = session.scalars(select(Export.run_id).where(Export.run_id.in_(list(run_ids)), Export.status == "completed"))
+    rows = session.scalars(select(Export.run_id).where(
+        Export.run_id.in_(list(run_ids)), Export.status == "completed", Export.expires_at > _now()))
     return set(rows)
 
 

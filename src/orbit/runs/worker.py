@@ -90,7 +90,8 @@ class Worker:
             snap = self.snapshot()
             topics = service.topics_snapshot(snap, run.config.get("topicIds", []))
             counts = runs_sql.materialize(
-                self.wh, service.spec_of(run), run_id=run.id, attempt=run.attempts, cap=self.settings.result_cap
+                self.wh, service.spec_of(run), run_id=run.id, attempt=run.attempts, cap=self.settings.result_cap,
+                query_id=query_id,
             )
         except WarehouseQueryError as exc:
             self._fail(run, "WAREHOUSE_ERROR", "the warehouse query failed", exc)

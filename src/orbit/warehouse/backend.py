@@ -39,8 +39,9 @@ class Warehouse(Protocol):
         """Run a SELECT and return its rows as an Arrow table."""
         ...
 
-    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
-        """Run a statement that returns no rows (DDL, INSERT … SELECT, ALTER)."""
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
+        """Run a statement that returns no rows (DDL, INSERT … SELECT, ALTER). A server records it
+        under `query_id` in system.query_log; chDB only logs the id."""
         ...
 
     def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
@@ -163,8 +164,11 @@ class ChdbWarehouse:
         log.debug("query %.1f ms, %d rows", (time.perf_counter() - started) * 1000, result.num_rows)
         return result
 
-    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
+        started = time.perf_counter()
         self._run(stmt, "CSV", profile)
+        if query_id is not None:
+            log.info("query %s took %.1f ms", query_id, (time.perf_counter() - started) * 1000)
 
     def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
         result = self._run(stmt, _FORMATS[fmt], profile)
@@ -232,11 +236,12 @@ class ClickHouseServerWarehouse:
         except Exception as exc:
             raise WarehouseQueryError(str(exc)) from exc
 
-    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL) -> None:
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
+        settings = self._settings(profile)
+        if query_id is not None:
+            settings["query_id"] = query_id
         try:
-            self._client.command(
-                stmt.sql, parameters=_bind(dict(stmt.params)), settings=self._settings(profile)
-            )
+            self._client.command(stmt.sql, parameters=_bind(dict(stmt.params)), settings=settings)
         except Exception as exc:
             raise WarehouseQueryError(str(exc)) from exc
 

@@ -73,12 +73,16 @@ DELETE_RUNS = "DELETE FROM run_results WHERE run_id IN {run_ids:Array(String)}"
 KEPT_ROWS = "SELECT count() AS n FROM run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16}"
 
 
-def materialize(wh: Warehouse, spec: AudienceSpec, *, run_id: str, attempt: int, cap: int) -> RunCounts:
-    """Write the ranked snapshot of `run_id` for this attempt, replacing a partial one of the
-    same attempt; returns its counts. Raises WarehouseQueryError on engine failures."""
+def materialize(
+    wh: Warehouse, spec: AudienceSpec, *, run_id: str, attempt: int, cap: int, query_id: str | None = None
+) -> RunCounts:
+    """Write the ranked snapshot of `run_id` for this attempt (its INSERT runs as `query_id`),
+    replacing a partial one of the same attempt; returns its counts. Raises WarehouseQueryError
+    on engine failures."""
     drop_attempt(wh, run_id=run_id, attempt=attempt)
     row = wh.query(counts_statement(spec), profile=Profile.INGEST).to_pylist()[0]
-    wh.command(materialize_statement(spec, run_id=run_id, attempt=attempt, cap=cap), profile=Profile.INGEST)
+    wh.command(materialize_statement(spec, run_id=run_id, attempt=attempt, cap=cap), profile=Profile.INGEST,
+               query_id=query_id)
     kept = wh.query(Statement(KEPT_ROWS, {"run_id": run_id, "attempt": attempt}), profile=Profile.INGEST).to_pylist()[0]
     return RunCounts(int(row["candidates"]), int(row["results"]), int(kept["n"]))
 
