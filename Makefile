@@ -25,8 +25,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
+# Scale 1 (2M people, ~30M signals/day): generated and loaded once into bench-data/, then reused.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/topics_at_scale.py
+	$(BIN)/python benchmarks/preview.py
+	$(BIN)/python benchmarks/runs.py
 
 # Re-pin dependencies (needs network to the package index); commit the new lock file.
 lock:
