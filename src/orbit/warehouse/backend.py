@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -262,8 +262,3 @@ class ClickHouseServerWarehouse:
 
 def new_query_id() -> str:
     return uuid.uuid4().hex
-
-
-def batches(table: pa.Table, size: int) -> Iterator[pa.Table]:
-    for offset in range(0, table.num_rows, size):
-        yield table.slice(offset, size)
