@@ -101,6 +101,17 @@ def metadata_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             conn.execute(f'DROP SCHEMA "{schema_name}" CASCADE')
 
 
+@pytest.fixture
+def session(metadata_url: str) -> Iterator[Session]:
+    """One transaction on a freshly migrated metadata DB (SQLite and PostgreSQL), committed at
+    the end of the test."""
+    engine = db.make_engine(metadata_url)
+    db.migrate(engine)
+    with db.make_sessions(engine).begin() as s:
+        yield s
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated data set on disk (same seed every run)."""

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.orm import Session
 
 from orbit.accounts import service
 from orbit.errors import Conflict, Forbidden, NotFound, Unauthorized
-from orbit.metadata import db
 from orbit.metadata.models import ApiKey
-
-
-@pytest.fixture
-def session(metadata_url: str) -> Iterator[Session]:
-    engine = db.make_engine(metadata_url)
-    db.migrate(engine)
-    with db.make_sessions(engine).begin() as s:
-        yield s
-    engine.dispose()
 
 
 def test_keys_are_stored_only_as_hash_and_prefix(session: Session) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from orbit.accounts import service as accounts
 from orbit.errors import Conflict, NotFound, ValidationFailed
-from orbit.metadata import db
 from orbit.topic_lists import service
 from orbit.topics.inventory import Inventory
 from orbit.warehouse.topics import TopicRow
@@ -310,15 +308,6 @@ INVENTORY = Inventory([
     TopicRow(2, "Cloud Storage", "b2b", "Technology", "Infrastructure", "", ("s3",)),
     TopicRow(3, "Running Shoes", "b2c", "Retail", "Sport", "", ()),
 ])
-
-
-@pytest.fixture
-def session(metadata_url: str) -> Iterator[Session]:
-    engine = db.make_engine(metadata_url)
-    db.migrate(engine)
-    with db.make_sessions(engine).begin() as s:
-        yield s
-    engine.dispose()
 
 
 def test_service_create_rename_conflict_delete(session: Session) -> None:
