@@ -143,7 +143,11 @@ def loaded(warehouse_root: Path, small_dataset: Path, tmp_path_factory: pytest.T
 @pytest.fixture(scope="session")
 def client(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     # No embedded workers: tests drive `Worker.run_once()` themselves, so states are deterministic.
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), env="test", runs=RunsSettings(embedded_workers=0))
+    # Rate limits far above what the suite sends through this one shared client
+    # (tests/site_analysis checks the real limits with an app of its own).
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), env="test", runs=RunsSettings(embedded_workers=0),
+                        rate_limit={"analyze_anonymous_per_minute": 100_000, "analyze_authenticated_per_minute": 100_000,
+                                    "anonymous_per_minute": 100_000, "authenticated_per_minute": 100_000})
     app = create_app(settings, warehouse=loaded.wh, engine=loaded.engine)
     with TestClient(app) as c:
         yield c

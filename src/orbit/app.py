@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,19 +18,23 @@ from orbit.audiences import router as audiences_router
 from orbit.audiences.service import FilterCatalogCache
 from orbit.exports import router as exports_router
 from orbit.exports.storage import open_storage
-from orbit.http import errors
+from orbit.http import errors, ratelimit
 from orbit.http.envelope import ErrorEnvelope, envelope
 from orbit.http.middleware import RequestContext
 from orbit.metadata import db
 from orbit.runs import router as runs_router
 from orbit.runs.worker import Background
 from orbit.settings import Settings
+from orbit.site_analysis import router as site_analysis_router
+from orbit.site_analysis.analyzer import SiteAnalyzer
 from orbit.topic_lists import router as topic_lists_router
 from orbit.topics import router as topics_router
 from orbit.topics.service import TopicCatalog
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.factory import open_warehouse
 from orbit.warehouse.statement import Statement
+
+log = logging.getLogger("orbit.app")
 
 DESCRIPTION = (
     "Orbit Audience Intent API — topic discovery, site analysis, curated ICP filters, saved "
@@ -78,6 +83,14 @@ def create_app(
         app.state.verifier = TokenVerifier(settings.auth)
         app.state.filter_catalog = FilterCatalogCache(wh)
         app.state.export_storage = open_storage(settings)
+        # Topic vectors of each inventory are cached on disk here; answers in memory.
+        app.state.site_analyzer = SiteAnalyzer(settings.site_analysis, cache_dir=settings.data_dir / "site_analysis")
+        if settings.site_analysis.allow_loopback:
+            log.warning("site analysis may fetch loopback addresses (ORBIT_SITE_ANALYSIS__ALLOW_LOOPBACK): tests only")
+        app.state.rate_limiter = (
+            ratelimit.RateLimiter(settings.rate_limit, costly_paths={site_analysis_router.ANALYZE_PATH})
+            if settings.rate_limit.enabled else None
+        )
         background = None
         if settings.runs.embedded_workers > 0:
             background = Background(wh, sessions, app.state.catalog.current, settings.runs,
@@ -104,11 +117,16 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # Every route takes a token from its caller's bucket (see orbit.http.ratelimit).
+        dependencies=[Depends(ratelimit.rate_limit)],
     )
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ratelimit.RateLimitHeaders)
     app.include_router(topics_router.router)
+    app.include_router(site_analysis_router.analyze_router)
+    app.include_router(site_analysis_router.history_router)
     app.include_router(accounts_router.router)
     app.include_router(audiences_router.router)
     app.include_router(topic_lists_router.router)

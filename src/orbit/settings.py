@@ -94,6 +94,39 @@ class DemoSettings(BaseModel):
     seed: int = 42
 
 
+class SiteAnalysisSettings(BaseModel):
+    """Site analysis: limits of the safe fetcher and the size of answers and caches."""
+
+    # Tests only: lets 127.0.0.0/8 and ::1 through the address guard so they can serve sites
+    # locally. Every other private, link-local, multicast or reserved address stays refused.
+    allow_loopback: bool = False
+    user_agent: str = "OrbitSiteAnalyzer/1.0 (+https://github.com/orbit-intent/orbit; site analysis)"
+    connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    # Longest wait for the next bytes of a response.
+    read_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # Whole fetch of one page (DNS, redirects, body); the analysis as a whole has its own budget.
+    page_deadline_s: float = Field(default=8.0, gt=0, le=120)
+    analysis_deadline_s: float = Field(default=20.0, gt=0, le=300)
+    # Bodies are read up to this size (after decompression), then the fetch stops.
+    max_page_bytes: int = Field(default=2 * 1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    # Same-site pages (about, product, pricing, ...) fetched besides the one asked for.
+    max_extra_pages: int = Field(default=4, ge=0, le=10)
+    max_topics: int = Field(default=20, ge=1, le=100)
+    # Analyses kept in memory, keyed by (URL, content hash, topic inventory).
+    cache_entries: int = Field(default=512, ge=0, le=100_000)
+
+
+class RateLimitSettings(BaseModel):
+    """Token buckets per API key / bearer subject (anonymous callers: per client IP), per process."""
+
+    enabled: bool = True
+    analyze_anonymous_per_minute: int = Field(default=2, ge=1)
+    analyze_authenticated_per_minute: int = Field(default=30, ge=1)
+    anonymous_per_minute: int = Field(default=120, ge=1)
+    authenticated_per_minute: int = Field(default=600, ge=1)
+
+
 class Settings(BaseSettings):
     """Process-wide settings, built once at each entry point and passed down."""
 
@@ -116,6 +149,8 @@ class Settings(BaseSettings):
     runs: RunsSettings = Field(default_factory=RunsSettings)
     exports: ExportSettings = Field(default_factory=ExportSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    site_analysis: SiteAnalysisSettings = Field(default_factory=SiteAnalysisSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:

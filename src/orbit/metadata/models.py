@@ -228,3 +228,22 @@ class Export(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SiteAnalysis(Base):
+    """A site analysis run with credentials, kept as the organization's site-topic history."""
+
+    __tablename__ = "site_analysis"
+    __table_args__ = (Index("ix_site_analysis_org_created", "organization_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(36), ForeignKey("organization.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))  # as asked for
+    final_url: Mapped[str] = mapped_column(String(2048))  # after redirects
+    company: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    # The matches as answered: [{topicId, topicName, type, industry, category, similarity, matchedKeyword}]
+    topics: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,1 @@
+"""Site analysis: fetch a website safely, extract its text and match it to intent topics."""

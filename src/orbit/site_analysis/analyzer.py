@@ -1,0 +1,222 @@
+"""Site analysis end to end: the safe fetch (async), extraction and matching (worker threads),
+the answer cache, and storing an authenticated caller's result. No HTTP framework code.
+
+Like `exports/writer.py`, storing owns its transaction (it takes a `sessionmaker`): the request's
+`DbSession` would take SQLite's write lock before the handler runs and hold it across seconds of
+network I/O, so the short write transaction starts only once the analysis is done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from orbit.errors import SiteFetchFailed, SiteTimeout
+from orbit.metadata import db
+from orbit.metadata.models import SiteAnalysis
+from orbit.settings import SiteAnalysisSettings
+from orbit.site_analysis import service
+from orbit.site_analysis.addresses import check_url
+from orbit.site_analysis.embedding import Embedder
+from orbit.site_analysis.extract import PageContent, company_name, extract_page, pick_extra_pages, summary
+from orbit.site_analysis.fetcher import FetchedPage, FetchLimits, Resolver, SafeFetcher, system_resolver
+from orbit.site_analysis.keywords import SiteTerms, site_terms
+from orbit.site_analysis.matcher import PageProfile, TopicIndex, page_words
+from orbit.site_analysis.service import SiteTopics, TopicMatch
+from orbit.topics.inventory import Inventory
+
+log = logging.getLogger("orbit.site_analysis")
+
+KEYWORDS_SHOWN = 15
+EXTRA_PAGES_MARGIN_S = 1.0  # time left for extraction and matching after the last extra page
+HOME_GIST_WEIGHT, HOME_SECTION_WEIGHT = 1.0, 0.9
+EXTRA_GIST_WEIGHT, EXTRA_SECTION_WEIGHT = 0.8, 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: SiteTopics
+    cached: bool  # served from the answer cache (same URL, same content, same inventory)
+    record: SiteAnalysis | None  # the stored history row, for callers with credentials
+
+
+def _extract(page: FetchedPage) -> PageContent:
+    return extract_page(page.text(), page.url, content_type=page.content_type)
+
+
+def content_hash(pages: list[PageContent]) -> str:
+    """sha256 of the normalized extracted text of every page, home page first."""
+    digest = hashlib.sha256()
+    for page in pages:
+        digest.update(page.normalized_text().encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def site_profile(pages: list[PageContent], terms: SiteTerms) -> PageProfile:
+    """What matching reads: keyphrases, every phrase's prominence, page and section gists, words."""
+    gists: list[tuple[str, float]] = []
+    texts: list[str] = []
+    for i, page in enumerate(pages):
+        home = i == 0
+        gists.append((page.gist(), HOME_GIST_WEIGHT if home else EXTRA_GIST_WEIGHT))
+        gists += [(s, HOME_SECTION_WEIGHT if home else EXTRA_SECTION_WEIGHT) for s in page.sections()]
+        texts += [page.title, page.description, *page.headings, page.body]
+    words: Counter[str] = page_words(texts)
+    return PageProfile(terms.keyphrases, terms.prominence, [g for g in gists if g[0].strip(" .")], words,
+                       terms.surface)
+
+
+def shown_keywords(terms: SiteTerms, matched: list[str], known: frozenset[str]) -> list[str]:
+    """The keywords answered: those that explain the best topics, then the site's phrases the
+    catalogue knows, then its other keyphrases, best first."""
+    ordered = [*matched, *(k.text for k in terms.keyphrases if k.key in known), *(k.text for k in terms.keyphrases)]
+    return list(dict.fromkeys(k for k in ordered if k))[:KEYWORDS_SHOWN]
+
+
+class SiteAnalyzer:
+    """Analyzes sites for one process: one topic index per inventory version, kept in memory,
+    and an LRU cache of answers keyed by (URL, content hash, inventory version)."""
+
+    def __init__(
+        self,
+        settings: SiteAnalysisSettings,
+        *,
+        cache_dir: Path | None = None,
+        resolver: Resolver = system_resolver,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self._limits = FetchLimits.of(settings)
+        self._cache_dir = cache_dir
+        self._resolver = resolver
+        self._transport = transport
+        self._embedder: Embedder | None = None
+        self._index: TopicIndex | None = None
+        self._index_version: str | None = None
+        self._index_lock = threading.Lock()
+        self._answers: OrderedDict[tuple[str, str, str], SiteTopics] = OrderedDict()
+        self._answers_lock = threading.Lock()
+        self.cache_hits = 0
+
+    def index(self, inventory: Inventory, version: str) -> TopicIndex:
+        """The topic index of this inventory version, built on first use (about 2 s, or 0.5 s with
+        the topic vectors already cached on disk)."""
+        with self._index_lock:
+            if self._index is None or self._index_version != version:
+                if self._embedder is None:
+                    self._embedder = Embedder()
+                self._index = TopicIndex(inventory.topics, self._embedder, cache_dir=self._cache_dir)
+                self._index_version = version
+                log.info("site analysis: topic index %s built for %d topics", self._index.key, len(inventory))
+            return self._index
+
+    async def analyze(self, raw_url: str, *, inventory: Inventory, version: str) -> tuple[SiteTopics, bool]:
+        """The analysis of the site at `raw_url`, and whether it came from the answer cache.
+
+        Raises ValidationFailed for a bad URL and a SiteFetchFailed subclass (SITE_* codes) when
+        the site cannot be fetched safely within the limits.
+        """
+        url = check_url(raw_url)
+        pages = await self._fetch_site(url)
+        digest = content_hash(pages)
+        key = (str(url), digest, version)
+        with self._answers_lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+                self.cache_hits += 1
+                return hit, True
+        result = await anyio.to_thread.run_sync(self._compute, url, pages, digest, inventory, version)
+        if self.settings.cache_entries > 0:
+            with self._answers_lock:
+                self._answers[key] = result
+                while len(self._answers) > self.settings.cache_entries:
+                    self._answers.popitem(last=False)
+        return result, False
+
+    async def _fetch_site(self, url: httpx.URL) -> list[PageContent]:
+        deadline = self.settings.analysis_deadline_s
+        started = anyio.current_time()
+        extras: dict[str, PageContent] = {}
+        try:
+            with anyio.fail_after(deadline):
+                async with SafeFetcher(self._limits, resolver=self._resolver, transport=self._transport) as fetcher:
+                    home = await anyio.to_thread.run_sync(_extract, await fetcher.fetch_page(url))
+                    wanted = pick_extra_pages(home, limit=self.settings.max_extra_pages)
+                    left = deadline - (anyio.current_time() - started) - EXTRA_PAGES_MARGIN_S
+                    if wanted and left > 0:
+                        # Extra pages only add detail: whatever is not in by then is left out.
+                        with anyio.move_on_after(left):
+                            async with anyio.create_task_group() as group:
+                                for link in wanted:
+                                    group.start_soon(self._extra_page, fetcher, link, extras)
+        except TimeoutError:
+            raise SiteTimeout(f"the site could not be read within {deadline:g} s", details={"url": str(url)}) from None
+        return [home, *(extras[link] for link in sorted(extras))]
+
+    async def _extra_page(self, fetcher: SafeFetcher, link: str, out: dict[str, PageContent]) -> None:
+        try:
+            page = await fetcher.fetch_page(httpx.URL(link))
+        except SiteFetchFailed as exc:
+            log.debug("site analysis: skipped %s (%s)", link, exc.code)
+            return
+        out[link] = await anyio.to_thread.run_sync(_extract, page)
+
+    def _compute(
+        self, url: httpx.URL, pages: list[PageContent], digest: str, inventory: Inventory, version: str
+    ) -> SiteTopics:
+        index = self.index(inventory, version)
+        final = httpx.URL(pages[0].url)
+        company = company_name(pages, final.host)
+        terms = site_terms(pages, index.lexicon, company=company)
+        matches = index.match(site_profile(pages, terms), limit=self.settings.max_topics)
+        return SiteTopics(
+            url=str(url), final_url=pages[0].url, company=company, summary=summary(pages),
+            keywords=shown_keywords(terms, [m.matched_keyword for m in matches], index.lexicon.known_phrases),
+            topics=[
+                TopicMatch(
+                    topic_id=m.topic.topic_id, topic_name=m.topic.name, type=m.topic.type,
+                    industry=m.topic.industry, category=m.topic.category, similarity=m.similarity,
+                    matched_keyword=m.matched_keyword,
+                )
+                for m in matches
+            ],
+            content_hash=digest,
+        )
+
+
+def _record(sessions: sessionmaker[Session], org_id: str, result: SiteTopics) -> SiteAnalysis:
+    with sessions.begin() as session:
+        db.begin_write(session)
+        return service.record_analysis(session, org_id=org_id, result=result)
+
+
+async def analyze_and_record(
+    analyzer: SiteAnalyzer,
+    sessions: sessionmaker[Session],
+    *,
+    url: str,
+    inventory: Inventory,
+    version: str,
+    org_id: str | None,
+) -> Outcome:
+    """Analyze the site; with an organization, also store the result in its history.
+
+    Raises as `SiteAnalyzer.analyze`. Commits one short transaction (only with `org_id`) after
+    the analysis; anonymous calls write nothing.
+    """
+    result, cached = await analyzer.analyze(url, inventory=inventory, version=version)
+    record = None
+    if org_id is not None:
+        record = await anyio.to_thread.run_sync(_record, sessions, org_id, result)
+    return Outcome(result, cached, record)
