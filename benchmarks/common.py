@@ -67,7 +67,8 @@ def paths(args: argparse.Namespace) -> tuple[Path, Path, dict[str, str]]:
     dataset = args.work / f"dataset-s{args.scale}-d{args.days}-{args.end_date}"
     data_dir = args.work / f"data-s{args.scale}-d{args.days}-{args.end_date}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
-    env.update(ORBIT_DATA_DIR=str(data_dir), ORBIT_LOG_LEVEL="warning")
+    # Benchmarks measure latency, not the per-client rate limits (120/min anonymous by default).
+    env.update(ORBIT_DATA_DIR=str(data_dir), ORBIT_LOG_LEVEL="warning", ORBIT_RATE_LIMIT__ENABLED="false")
     return dataset, data_dir, env
 
 
