@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 
 from orbit.audiences import config as cfg
 from orbit.errors import NotFound, SlotsFull, ValidationFailed
 from orbit.metadata.models import Audience, Organization
-from orbit.metadata.scoping import find_owned
+from orbit.metadata.scoping import find_owned, list_owned
 from orbit.topics.service import Snapshot
 from orbit.warehouse import audience_sql, catalog
 from orbit.warehouse.backend import Warehouse
@@ -321,14 +321,9 @@ def list_audiences(
     session: Session, *, org_id: str, status: AudienceStatus | None, limit: int, offset: int
 ) -> AudiencePage:
     """Newest first."""
-    where = [Audience.organization_id == org_id]
-    if status is not None:
-        where.append(Audience.status == status.value)
-    total = int(session.scalar(select(func.count()).select_from(Audience).where(*where)) or 0)
-    items = session.scalars(
-        select(Audience).where(*where).order_by(Audience.created_at.desc(), Audience.id).limit(limit).offset(offset)
-    )
-    return AudiencePage(list(items), total)
+    where = [Audience.status == status.value] if status is not None else []
+    items, total = list_owned(session, Audience, org_id=org_id, limit=limit, offset=offset, where=where)
+    return AudiencePage(items, total)
 
 
 def update_audience(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orbit.metadata.models import Base
@@ -17,3 +18,19 @@ def find_owned(session: Session, model: type[T], *, org_id: str, obj_id: str) ->
     alike, so callers cannot tell another organization's object from a missing one."""
     table: Any = model
     return session.scalars(select(model).where(table.id == obj_id, table.organization_id == org_id)).first()
+
+
+def list_owned(
+    session: Session, model: type[T], *, org_id: str, limit: int, offset: int, where: Sequence[Any] = ()
+) -> tuple[list[T], int]:
+    """One page of the organization's rows, newest first, and the organization's total.
+
+    `id` breaks ties between rows created in the same microsecond, so pages never overlap.
+    """
+    table: Any = model
+    conditions = [table.organization_id == org_id, *where]
+    total = int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
+    items = session.scalars(
+        select(model).where(*conditions).order_by(table.created_at.desc(), table.id).limit(limit).offset(offset)
+    )
+    return list(items), total

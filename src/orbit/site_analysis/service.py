@@ -10,12 +10,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orbit.errors import NotFound, ValidationFailed
 from orbit.metadata.models import SiteAnalysis
-from orbit.metadata.scoping import find_owned
+from orbit.metadata.scoping import find_owned, list_owned
 
 MAX_PAGE = 100
 # SQLite binds integers as signed 64-bit; a larger OFFSET would be a driver error, not a 400.
@@ -78,14 +77,8 @@ def list_site_analyses(session: Session, *, org_id: str, limit: int = 20, offset
         raise ValidationFailed.field("limit", f"limit must be 1..{MAX_PAGE}")
     if not 0 <= offset <= MAX_OFFSET:
         raise ValidationFailed.field("offset", f"offset must be 0..{MAX_OFFSET}")
-    scoped = SiteAnalysis.organization_id == org_id
-    total = session.scalar(select(func.count()).select_from(SiteAnalysis).where(scoped)) or 0
-    items = session.scalars(
-        select(SiteAnalysis).where(scoped)
-        # `id` breaks ties between analyses stored in the same microsecond, so pages never overlap.
-        .order_by(SiteAnalysis.created_at.desc(), SiteAnalysis.id).limit(limit).offset(offset)
-    )
-    return Page(list(items), total)
+    items, total = list_owned(session, SiteAnalysis, org_id=org_id, limit=limit, offset=offset)
+    return Page(items, total)
 
 
 def get_site_analysis(session: Session, *, org_id: str, analysis_id: str) -> SiteAnalysis:

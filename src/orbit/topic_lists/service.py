@@ -13,13 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orbit.errors import Conflict, NotFound, ValidationFailed
 from orbit.metadata.models import TopicList
-from orbit.metadata.scoping import find_owned
+from orbit.metadata.scoping import find_owned, list_owned
 from orbit.topics.inventory import Inventory
 
 MAX_NAME = 255
@@ -134,14 +133,8 @@ def list_topic_lists(session: Session, *, org_id: str, limit: int = 50, offset: 
         raise ValidationFailed.field("limit", f"limit must be 1..{MAX_PAGE}")
     if not 0 <= offset <= MAX_OFFSET:
         raise ValidationFailed.field("offset", f"offset must be 0..{MAX_OFFSET}")
-    scoped = TopicList.organization_id == org_id
-    total = session.scalar(select(func.count()).select_from(TopicList).where(scoped)) or 0
-    items = session.scalars(
-        select(TopicList).where(scoped)
-        # `id` breaks ties between lists created in the same microsecond, so pages never overlap.
-        .order_by(TopicList.created_at.desc(), TopicList.id).limit(limit).offset(offset)
-    )
-    return Page(list(items), total)
+    items, total = list_owned(session, TopicList, org_id=org_id, limit=limit, offset=offset)
+    return Page(items, total)
 
 
 def get_topic_list(session: Session, *, org_id: str, topic_list_id: str) -> TopicList:
