@@ -50,17 +50,19 @@ def counts_statement(spec: AudienceSpec) -> Statement:
 def materialize_statement(spec: AudienceSpec, *, run_id: str, attempt: int, cap: int) -> Statement:
     """One INSERT … SELECT: rank on narrow signals, keep the top `cap`, then join the profiles."""
     p = Params()
+    # The rank is numbered on the narrow rows, before the joins: numbering after them made the
+    # whole INSERT 2.5x slower (2.4 s vs 1.0 s for 300,000 rows at scale 1).
     ranked = (
-        "SELECT person_id, best_score AS score, overlap, topics "
+        "SELECT *, toUInt32(row_number() OVER (ORDER BY score DESC, overlap DESC, person_id ASC)) AS rank "
+        "FROM (SELECT person_id, best_score AS score, overlap, topics "
         f"FROM ({selected_sql(p, spec, with_topics=True)}) "
-        f"ORDER BY score DESC, overlap DESC, person_id ASC LIMIT {p.add(cap, 'UInt32')}"
+        f"ORDER BY score DESC, overlap DESC, person_id ASC LIMIT {p.add(cap, 'UInt32')})"
     )
     profile = ", ".join(expr for _, expr in PROFILE_COLUMNS)
     sql = (
         f"INSERT INTO run_results ({', '.join(SNAPSHOT_COLUMNS)}) "
         f"SELECT {p.add(run_id, 'String')}, {p.add(attempt, 'UInt16')}, "
-        "toUInt32(row_number() OVER (ORDER BY r.score DESC, r.overlap DESC, r.person_id ASC)), "
-        f"r.person_id, r.score, r.overlap, r.topics, {profile} "
+        f"r.rank, r.person_id, r.score, r.overlap, r.topics, {profile} "
         # The ranked rows (<= cap, narrow) are the hash side; persons stream past them.
         f"FROM persons AS p INNER JOIN ({ranked}) AS r ON r.person_id = p.person_id "
         "LEFT JOIN companies AS c ON c.company_id = p.company_id"
