@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,9 +21,11 @@ from orbit.exports import router as exports_router
 from orbit.exports.storage import open_storage
 from orbit.http import errors, ratelimit
 from orbit.http.envelope import ErrorEnvelope, envelope
+from orbit.http.metrics import Metrics, MetricsMiddleware
 from orbit.http.middleware import RequestContext
 from orbit.metadata import db
 from orbit.runs import router as runs_router
+from orbit.runs import service as runs_service
 from orbit.runs.worker import Background
 from orbit.settings import Settings
 from orbit.site_analysis import router as site_analysis_router
@@ -61,6 +64,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+def _runs_by_status(sessions: sessionmaker[Session]) -> dict[str, float]:
+    with sessions() as session:
+        return runs_service.count_by_status(session)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -91,6 +99,7 @@ def create_app(
             ratelimit.RateLimiter(settings.rate_limit, costly_paths={site_analysis_router.ANALYZE_PATH})
             if settings.rate_limit.enabled else None
         )
+        metrics.watch("orbit_runs", lambda: _runs_by_status(sessions), "Runs by status", "status")
         background = None
         if settings.runs.embedded_workers > 0:
             background = Background(wh, sessions, app.state.catalog.current, settings.runs,
@@ -121,9 +130,11 @@ def create_app(
         dependencies=[Depends(ratelimit.rate_limit)],
     )
     app.state.settings = settings
+    metrics = Metrics()
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ratelimit.RateLimitHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.include_router(topics_router.router)
     app.include_router(site_analysis_router.analyze_router)
     app.include_router(site_analysis_router.history_router)
@@ -132,6 +143,11 @@ def create_app(
     app.include_router(topic_lists_router.router)
     app.include_router(runs_router.router)
     app.include_router(exports_router.router)
+
+    @app.get("/metrics", tags=["Operations"], response_class=PlainTextResponse)
+    def prometheus_metrics() -> PlainTextResponse:
+        """Prometheus metrics: requests by route and status, latencies, runs by status."""
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["Operations"])
     def healthz() -> dict[str, object]:

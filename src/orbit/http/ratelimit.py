@@ -28,7 +28,7 @@ from orbit.settings import RateLimitSettings
 
 STATE_KEY = "rate_limit"
 PRUNE_EVERY = 1024  # takes between sweeps of buckets that are full again
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})  # probes of the platform, not of clients
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes of the platform, not of clients
 
 
 @dataclass(frozen=True, slots=True)

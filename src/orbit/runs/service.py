@@ -408,3 +408,9 @@ def snapshot_garbage(session: Session, present: dict[str, set[int]]) -> tuple[li
         if status == RunStatus.COMPLETED.value and present[rid] != {attempts}
     }
     return gone, stale
+
+
+def count_by_status(session: Session) -> dict[str, float]:
+    """Runs per status (every status present, zeros included), for metrics."""
+    counts = dict(session.execute(select(Run.status, func.count()).group_by(Run.status)).tuples().all())
+    return {status.value: float(counts.get(status.value, 0)) for status in RunStatus}
