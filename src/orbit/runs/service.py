@@ -412,5 +412,5 @@ def snapshot_garbage(session: Session, present: dict[str, set[int]]) -> tuple[li
 
 def count_by_status(session: Session) -> dict[str, float]:
     """Runs per status (every status present, zeros included), for metrics."""
-    counts = dict(session.execute(select(Run.status, func.count()).group_by(Run.status)).tuples().all())
+    counts = {status: n for status, n in session.execute(select(Run.status, func.count()).group_by(Run.status))}
     return {status.value: float(counts.get(status.value, 0)) for status in RunStatus}
