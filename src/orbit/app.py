@@ -23,6 +23,7 @@ from orbit.http import errors, ratelimit
 from orbit.http.envelope import ErrorEnvelope, envelope
 from orbit.http.metrics import Metrics, MetricsMiddleware
 from orbit.http.middleware import RequestContext
+from orbit.legacy import router as legacy_router
 from orbit.metadata import db
 from orbit.runs import router as runs_router
 from orbit.runs import service as runs_service
@@ -139,6 +140,7 @@ def create_app(
     app.include_router(site_analysis_router.analyze_router)
     app.include_router(site_analysis_router.history_router)
     app.include_router(accounts_router.router)
+    app.include_router(legacy_router.router)  # G2 paths first: /audiences/query is not an audience id
     app.include_router(audiences_router.router)
     app.include_router(topic_lists_router.router)
     app.include_router(runs_router.router)

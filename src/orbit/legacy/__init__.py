@@ -1,0 +1,1 @@
+"""G2 legacy materialization endpoints: thin adapters over audiences, runs and exports."""
