@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -190,3 +191,12 @@ def popular(world: World) -> list[int]:
     """Topic ids by audience on the newest day, most popular first."""
     counts = Counter(topic for _, topic, _ in world.signals[SMALL_END])
     return [t for t, _ in counts.most_common()]
+
+
+def expect_error(resp: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert the error envelope (status, code, request id echoed) and return its `error`."""
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert body["error"]["code"] == code
+    assert body["meta"]["request_id"] == resp.headers["x-request-id"]
+    return body["error"]  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ from orbit.http.envelope import envelope
 from orbit.metadata import db
 from orbit.settings import AuthSettings, Settings
 from tests.conftest import Loaded
+from tests.conftest import expect_error as _err
 from tests.isolation import Call, assert_isolated
 
 pytestmark = pytest.mark.warehouse
@@ -75,11 +76,6 @@ def _token(org: str, *, key: Any = SECRET, alg: str = "HS256", headers: dict[str
     body.update(claims)
     return jwt.encode({k: v for k, v in body.items() if v is not None}, key, algorithm=alg, headers=headers)
 
-
-def _err(resp: Any, status: int, code: str) -> None:
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert body["error"]["code"] == code and body["meta"]["request_id"] == resp.headers["x-request-id"]
 
 
 def test_api_key_in_either_header_case(hs_client: TestClient, orgs: tuple[Org, Org]) -> None:

@@ -8,17 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import SMALL_END, Loaded, OrgKey, make_org
+from tests.conftest import expect_error as _err
 from tests.isolation import Call, assert_isolated
 
 pytestmark = pytest.mark.warehouse
 MISSING = "00000000-0000-4000-8000-000000000000"
 
-
-def _err(resp: Any, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert body["error"]["code"] == code
-    return body["error"]  # type: ignore[no-any-return]
 
 
 def _fields(err: dict[str, Any]) -> set[str]:

@@ -22,6 +22,7 @@ from orbit.metadata.models import Export, Run
 from orbit.settings import RunsSettings
 from orbit.warehouse.runs_sql import CSV_COLUMNS
 from tests.conftest import Loaded, make_org
+from tests.conftest import expect_error as _err
 from tests.exports.conftest import DoneRun, app_client, finish, make_audience, queue
 from tests.isolation import Call, assert_isolated
 
@@ -30,11 +31,6 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 HEADER = [name for name, _ in CSV_COLUMNS]
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
-
-def _err(resp: Any, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.json()["error"]["code"] == code
-    return resp.json()["error"]  # type: ignore[no-any-return]
 
 
 def _rows(body: bytes) -> list[list[str]]:

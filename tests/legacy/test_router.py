@@ -12,17 +12,13 @@ from orbit.legacy.service import encode_cursor
 from orbit.runs.worker import Worker
 from orbit.settings import RunsSettings
 from tests.conftest import SMALL_END, Loaded, OrgKey, make_org
+from tests.conftest import expect_error as _err
 from tests.isolation import Call, assert_isolated
 
 pytestmark = pytest.mark.warehouse
 MISSING = "00000000-0000-4000-8000-000000000000"
 QUERY = "/v1/intent/audiences/query"
 
-
-def _err(resp: Any, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.json()["error"]["code"] == code
-    return resp.json()["error"]  # type: ignore[no-any-return]
 
 
 def _audience(client: TestClient, org: OrgKey, popular: list[int], **config: Any) -> dict[str, Any]:

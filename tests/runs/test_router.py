@@ -14,16 +14,12 @@ from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.statement import Statement
 from tests.audiences.reference import World, ranked
 from tests.conftest import SMALL_END, Loaded, OrgKey, make_org
+from tests.conftest import expect_error as _err
 from tests.isolation import Call, assert_isolated
 
 pytestmark = pytest.mark.warehouse
 MISSING = "00000000-0000-4000-8000-000000000000"
 
-
-def _err(resp: Any, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.json()["error"]["code"] == code
-    return resp.json()["error"]  # type: ignore[no-any-return]
 
 
 def _audience(client: TestClient, org: OrgKey, popular: list[int], **config: Any) -> dict[str, Any]:

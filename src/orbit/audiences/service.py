@@ -173,14 +173,15 @@ def require_config(raw: Any, vocab: cfg.Vocabulary, *, prefix: str = "") -> cfg.
     return result.config
 
 
-def resolve_data_date(snap: Snapshot, requested: date | None) -> date:
-    """The newest ready data date, or the requested one if it is ready."""
+def resolve_data_date(snap: Snapshot, requested: date | None, *, field: str = "dataDate") -> date:
+    """The newest ready data date, or the requested one if it is ready (ValidationFailed on
+    `field` otherwise)."""
     if not snap.dates:
-        raise ValidationFailed.field("dataDate", "no data date is loaded yet")
+        raise ValidationFailed.field(field, "no data date is loaded yet")
     if requested is None:
         return snap.dates[-1]
     if requested not in snap.dates:
-        raise ValidationFailed.field("dataDate", f"{requested.isoformat()} is not a loaded data date")
+        raise ValidationFailed.field(field, f"{requested.isoformat()} is not a loaded data date")
     return requested
 
 

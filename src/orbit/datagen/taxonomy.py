@@ -1372,65 +1372,17 @@ _TEXT_INDUSTRY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
-_STOPWORDS = frozenset(
+# Function words: never keywords, and lower-case inside title-cased names.
+_FUNCTION_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
+)
+_STOPWORDS = _FUNCTION_WORDS | frozenset(
     [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "except",
-        "other",
-        "all",
-        "miscellaneous",
-        "including",
-        "related",
-        "activities",
-        "products",
-        "product",
-        "services",
-        "service",
-        "general",
-        "support",
-        "establishments",
-        "industries",
-        "industry",
+        "except", "other", "all", "miscellaneous", "including", "related", "activities", "products",
+        "product", "services", "service", "general", "support", "establishments", "industries", "industry",
     ]
 )
-_SMALL_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "vs",
-        "via",
-        "per",
-    ]
-)
+_SMALL_WORDS = _FUNCTION_WORDS | frozenset(["vs", "via", "per"])
 _PROPER_WORDS = frozenset(
     [
         "American",

@@ -90,10 +90,7 @@ def default_date(snap: Snapshot, requested: date | None) -> date:
 
 def loaded_date(snap: Snapshot, requested: date | None) -> date:
     """Like `default_date`, but the date must be loaded (a query runs on it)."""
-    day = default_date(snap, requested)
-    if day not in snap.dates:
-        raise ValidationFailed.field("date", f"{day.isoformat()} is not a loaded data date")
-    return day
+    return audiences.resolve_data_date(snap, requested, field="date")
 
 
 # --- rows ------------------------------------------------------------------------------------------

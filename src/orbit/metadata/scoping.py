@@ -8,9 +8,12 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from orbit.errors import ValidationFailed
 from orbit.metadata.models import Base
 
 T = TypeVar("T", bound=Base)
+MAX_PAGE = 100
+MAX_OFFSET = 2**31 - 1  # SQLite's OFFSET is a signed 64-bit int; stay far inside it
 
 
 def find_owned(session: Session, model: type[T], *, org_id: str, obj_id: str) -> T | None:
@@ -26,7 +29,12 @@ def list_owned(
     """One page of the organization's rows, newest first, and the organization's total.
 
     `id` breaks ties between rows created in the same microsecond, so pages never overlap.
+    ValidationFailed for `limit` outside 1..`MAX_PAGE` or `offset` outside 0..`MAX_OFFSET`.
     """
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailed.field("limit", f"limit must be 1..{MAX_PAGE}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationFailed.field("offset", f"offset must be 0..{MAX_OFFSET}")
     table: Any = model
     conditions = [table.organization_id == org_id, *where]
     total = int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)

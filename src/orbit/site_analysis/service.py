@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from orbit.errors import NotFound, ValidationFailed
+from orbit.errors import NotFound
+from orbit.metadata import scoping
 from orbit.metadata.models import SiteAnalysis
 from orbit.metadata.scoping import find_owned, list_owned
 
-MAX_PAGE = 100
-# SQLite binds integers as signed 64-bit; a larger OFFSET would be a driver error, not a 400.
-MAX_OFFSET = 2**31 - 1
+MAX_PAGE = scoping.MAX_PAGE  # page bounds are checked in one place, list_owned
+MAX_OFFSET = scoping.MAX_OFFSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,6 @@ def record_analysis(session: Session, *, org_id: str, result: SiteTopics, now: d
 
 def list_site_analyses(session: Session, *, org_id: str, limit: int = 20, offset: int = 0) -> Page:
     """One page of the organization's analyses, newest first, with the organization's total."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationFailed.field("limit", f"limit must be 1..{MAX_PAGE}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise ValidationFailed.field("offset", f"offset must be 0..{MAX_OFFSET}")
     items, total = list_owned(session, SiteAnalysis, org_id=org_id, limit=limit, offset=offset)
     return Page(items, total)
 

@@ -17,16 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orbit.errors import Conflict, NotFound, ValidationFailed
+from orbit.metadata import scoping
 from orbit.metadata.models import TopicList
 from orbit.metadata.scoping import find_owned, list_owned
 from orbit.topics.inventory import Inventory
 
+MAX_PAGE = scoping.MAX_PAGE  # page bounds are checked in one place, list_owned
+MAX_OFFSET = scoping.MAX_OFFSET
+
 MAX_NAME = 255
 MAX_DESCRIPTION = 2000
 MAX_TOPICS = 250
-MAX_PAGE = 100
-# SQLite binds integers as signed 64-bit; a larger OFFSET would be a driver error, not a 400.
-MAX_OFFSET = 2**31 - 1
 
 Problem = dict[str, str]
 
@@ -129,10 +130,6 @@ def create_topic_list(
 
 def list_topic_lists(session: Session, *, org_id: str, limit: int = 50, offset: int = 0) -> Page:
     """One page of the organization's lists, newest first, with the organization's total."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationFailed.field("limit", f"limit must be 1..{MAX_PAGE}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise ValidationFailed.field("offset", f"offset must be 0..{MAX_OFFSET}")
     items, total = list_owned(session, TopicList, org_id=org_id, limit=limit, offset=offset)
     return Page(items, total)
 
