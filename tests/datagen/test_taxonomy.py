@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -12,30 +11,34 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orbit.datagen import taxonomy
+from orbit.datagen import sources, taxonomy
 from orbit.datagen.taxonomy import TopicRecord, build_topics, load_topics_file, topics_table
 
 
 @pytest.fixture(scope="module")
 def topics() -> list[TopicRecord]:
-    return build_topics(7)
+    return build_topics()
 
 
-def test_deterministic_for_same_seed(topics: list[TopicRecord]) -> None:
+def test_deterministic(topics: list[TopicRecord]) -> None:
     taxonomy._build.cache_clear()  # rebuild from scratch, not from the cache
-    again = build_topics(7)
+    again = build_topics()
     assert again == topics
 
 
-def test_different_seed_changes_ids(topics: list[TopicRecord]) -> None:
-    other = build_topics(8)
-    assert [t.topic_id for t in other] != [t.topic_id for t in topics]
+def test_ids_depend_on_the_name_alone(topics: list[TopicRecord]) -> None:
+    # An id means the same topic in every data set built from this inventory: it is the hash
+    # of the name, probed past collisions only.
+    collisions = sum(1 for t in topics if t.topic_id != taxonomy._topic_id(t.name, set()))
+    assert collisions < 0.01 * len(topics)
+    crm = next(t for t in topics if t.name == "CRM Software")
+    assert crm.topic_id == taxonomy._topic_id("CRM Software", set())
 
 
 def test_returns_fresh_list(topics: list[TopicRecord]) -> None:
-    first = build_topics(7)
+    first = build_topics()
     first.clear()
-    assert len(build_topics(7)) == len(topics)
+    assert len(build_topics()) == len(topics)
 
 
 def test_size(topics: list[TopicRecord]) -> None:
@@ -56,10 +59,26 @@ def test_ids_sparse(topics: list[TopicRecord]) -> None:
     assert sum(1 for g in gaps if g == 1) < 0.05 * len(gaps)
 
 
-def test_names_unique_case_insensitive(topics: list[TopicRecord]) -> None:
+def test_names_unique_case_insensitive_and_by_form(topics: list[TopicRecord]) -> None:
     names = [t.name.casefold() for t in topics]
-    dupes = [n for n, c in Counter(names).items() if c > 1]
-    assert not dupes
+    assert not [n for n, c in Counter(names).items() if c > 1]
+    # "Bed & Breakfasts" and "Bed and Breakfast" are one topic, not two.
+    keys = [taxonomy.name_key(t.name) for t in topics]
+    assert not [k for k, c in Counter(keys).items() if c > 1]
+
+
+def test_no_mechanical_cross_products(topics: list[TopicRecord]) -> None:
+    names = {t.name for t in topics}
+    # "<topic> for <vertical>" combinations are gone: a few real "X for Y" subjects may remain.
+    combos = [n for n in names if " for " in n and n.split(" for ")[0] in names]
+    assert len(combos) < 0.002 * len(names), combos[:20]
+    # No template stamps out names from other names ("<occupation> Recruiting", "<occupation>
+    # Careers"): few names are another topic's name plus one word, and no word does it often.
+    folded = {n.casefold() for n in names}
+    stamped = Counter(n.split()[-1].casefold() for n in names
+                      if len(n.split()) > 1 and n.rsplit(" ", 1)[0].casefold() in folded)
+    assert sum(stamped.values()) < 0.08 * len(names), stamped.most_common(10)
+    assert all(c < 0.005 * len(names) for c in stamped.values()), stamped.most_common(10)
 
 
 def test_fields_non_empty(topics: list[TopicRecord]) -> None:
@@ -73,55 +92,55 @@ def test_fields_non_empty(topics: list[TopicRecord]) -> None:
 def test_both_types_present(topics: list[TopicRecord]) -> None:
     counts = Counter(t.type for t in topics)
     assert set(counts) == {"b2b", "b2c"}
-    assert counts["b2b"] > 1000 and counts["b2c"] > 1000
+    assert counts["b2b"] > 2000 and counts["b2c"] > 2000
 
 
 def test_industry_and_category_cardinality(topics: list[TopicRecord]) -> None:
     assert 15 <= len({t.industry for t in topics}) <= 45
-    assert 8 <= len({t.category for t in topics}) <= 60
+    assert 8 <= len({t.category for t in topics}) <= 30
 
 
 def test_descriptions(topics: list[TopicRecord]) -> None:
     for t in topics:
         d = t.description
         assert d.endswith("."), t
-        assert d[0].isupper(), t
+        assert d[0].isupper() or d[0].isdigit(), t
         assert "{" not in d and "}" not in d, t
         assert d.lower() != f"{t.name.lower()}.", t
         assert len(d) > len(t.name) + 20, t
-    assert len({t.description for t in topics}) == len(topics)
+    assert len({t.description for t in topics}) > 0.99 * len(topics)
 
 
 def test_keywords(topics: list[TopicRecord]) -> None:
     for t in topics:
-        assert 3 <= len(t.keywords) <= 12, t
+        assert 2 <= len(t.keywords) <= 12, t
         assert len(set(t.keywords)) == len(t.keywords), t
         for kw in t.keywords:
             assert kw and kw == kw.lower() and kw == kw.strip(), t
 
 
-def test_known_topics_present(topics: list[TopicRecord]) -> None:
+def test_every_source_contributes(topics: list[TopicRecord]) -> None:
     by_name = {t.name: t for t in topics}
-    for name in (
-        "CRM Software",
-        "Marketing Automation",
-        "Data Warehousing",
-        "Endpoint Security",
-        "Payroll Services",
-    ):
+    # The hand-written catalogue: software, services, practices, consumer subjects.
+    for name in ("CRM Software", "Marketing Automation", "Data Warehousing", "Endpoint Security", "Payroll Services"):
         assert by_name[name].type == "b2b"
     assert by_name["Running Shoes"].type == "b2c"
     assert "crm" in by_name["CRM Software"].keywords
-    assert any(" for " in t.name for t in topics)  # vertical combinations
-    assert any(t.category == "Industry" for t in topics)  # NAICS
-    assert any(t.category == "Talent" for t in topics)  # occupations
+    categories = Counter(t.category for t in topics)
+    assert categories["Industry"] > 900  # NAICS 2022
+    assert categories["Occupation"] > 700  # O*NET 29.2
+    assert categories["Health"] > 300  # ICD-10-CM (and the catalogue)
+    assert categories["Product"] > 3000  # Shopify product taxonomy (and the catalogue)
+    assert categories["Interest"] > 400  # IAB Content Taxonomy 3.x
 
 
-def test_build_is_fast() -> None:
-    taxonomy._build.cache_clear()
-    start = time.perf_counter()
-    build_topics(11)
-    assert time.perf_counter() - start < 5.0  # budget is ~2 s; leave slack for slow CI
+def test_catalogue_lines_parse() -> None:
+    # Every catalogue line has a header above it, three fields and a real description.
+    drafts = list(sources.catalog_drafts())
+    assert len(drafts) > 3000
+    for d in drafts:
+        assert 12 <= len(d.description.split()) <= 45, d
+        assert d.type in ("b2b", "b2c")
 
 
 def test_topics_table_schema(topics: list[TopicRecord]) -> None:

@@ -58,7 +58,7 @@ def generate(
     dates = date_range(end_date, days)
     total = 4 + len(dates)
     step("topics", 0, total)
-    topic_records = taxonomy.load_topics_file(topics_file) if topics_file else taxonomy.build_topics(seed)
+    topic_records = taxonomy.load_topics_file(topics_file) if topics_file else taxonomy.build_topics()
     topics = taxonomy.topics_table(topic_records)
     write_parquet(topics, out / files.TOPICS)
     step("companies", 1, total)
@@ -73,6 +73,8 @@ def generate(
         persons.column("is_b2b").to_numpy(),
         np.array([t.topic_id for t in topic_records], dtype=np.uint32),
         np.array([t.type == "b2b" for t in topic_records]),
+        # Topics of one industry and category (CRM, sales forecasting, sales dialers) co-occur.
+        np.unique([f"{t.industry}\x1f{t.category}" for t in topic_records], return_inverse=True)[1],
     )
     rows: dict[str, int] = {}
     for i, day in enumerate(dates):

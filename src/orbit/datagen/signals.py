@@ -14,6 +14,8 @@ import pyarrow as pa
 
 INTERESTS_PER_PERSON = 33.0  # mean; about half fire on a given day -> ~30M rows/day at scale 1
 BASE_ACTIVITY = 0.5
+FOCUS_SHARE = 0.6  # interests drawn from a person's focus groups (related topics co-occur)
+FOCUS_GROUPS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +43,29 @@ def _zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def build_interests(seed: int, person_is_b2b: np.ndarray, topic_ids: np.ndarray, topic_is_b2b: np.ndarray) -> Interests:
-    """Draw every person's interests; B2B people lean to B2B topics and vice versa."""
+def _grouped_sampler(weights: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Topics in (group, index) order and a key that rises from g to g + 1 through group g by
+    cumulative weight, so `searchsorted(key, g + u)` draws a topic of group g by weight."""
+    order = np.lexsort((np.arange(len(group)), group))
+    g = group[order]
+    w = weights[order]
+    cum = np.cumsum(w)
+    starts = np.searchsorted(g, np.arange(g.max() + 1 if len(g) else 0))
+    before = np.concatenate([[0.0], cum])[starts][g]  # weight of every group before g
+    totals = np.bincount(g, weights=w, minlength=len(starts))
+    key = g + (cum - before) / np.maximum(totals[g], 1e-12)
+    return order, key
+
+
+def build_interests(
+    seed: int, person_is_b2b: np.ndarray, topic_ids: np.ndarray, topic_is_b2b: np.ndarray,
+    topic_group: np.ndarray | None = None,
+) -> Interests:
+    """Draw every person's interests; B2B people lean to B2B topics and vice versa.
+
+    With `topic_group` (an integer per topic, e.g. its industry), each person also has two
+    focus groups and most of their interests come from them, so related topics co-occur.
+    """
     rng = np.random.default_rng([seed, 21])
     n_persons = len(person_is_b2b)
     n_topics = len(topic_ids)
@@ -55,6 +78,23 @@ def build_interests(seed: int, person_is_b2b: np.ndarray, topic_ids: np.ndarray,
     topic = np.empty(len(person), dtype=np.uint32)
     topic[b2b_rows] = rng.choice(n_topics, size=int(b2b_rows.sum()), p=b2b_w / b2b_w.sum())
     topic[~b2b_rows] = rng.choice(n_topics, size=int((~b2b_rows).sum()), p=b2c_w / b2c_w.sum())
+    if topic_group is not None and n_topics:
+        group = np.unique(topic_group, return_inverse=True)[1].astype(np.int64)
+        n_groups = int(group.max()) + 1
+        focus_rows = rng.random(len(person)) < FOCUS_SHARE
+        for is_b2b, weights in ((True, b2b_w), (False, b2c_w)):
+            mass = np.bincount(group, weights=weights, minlength=n_groups)
+            people = np.flatnonzero(person_is_b2b.astype(bool) == is_b2b)
+            focus = rng.choice(n_groups, size=(len(people), FOCUS_GROUPS), p=mass / mass.sum())
+            rows = np.flatnonzero(focus_rows & (b2b_rows == is_b2b))
+            if not len(rows):
+                continue
+            # person ids are 1-based and dense: person - 1 indexes person_is_b2b.
+            slot = np.searchsorted(people, person[rows].astype(np.int64) - 1)
+            g = focus[slot, rng.integers(0, FOCUS_GROUPS, size=len(rows))]
+            order, key = _grouped_sampler(weights, group)
+            pick = np.searchsorted(key, g + rng.random(len(rows)) * (1 - 1e-9))
+            topic[rows] = order[np.minimum(pick, n_topics - 1)].astype(np.uint32)
     # One interest per (person, topic): a person does not research the same topic twice a day.
     # (np.unique is ~100x slower than sort + neighbour compare on this many keys.)
     key = np.sort(person.astype(np.uint64) << np.uint64(20) | topic.astype(np.uint64))
