@@ -93,7 +93,10 @@ def create_app(
         app.state.filter_catalog = FilterCatalogCache(wh)
         app.state.export_storage = open_storage(settings)
         # Topic vectors of each inventory are cached on disk here; answers in memory.
-        app.state.site_analyzer = SiteAnalyzer(settings.site_analysis, cache_dir=settings.data_dir / "site_analysis")
+        app.state.site_analyzer = SiteAnalyzer(settings.site_analysis, cache_dir=settings.site_analysis.vector_cache_dir)
+        # The topic index (model, topic vectors) is built in the background: /readyz says when.
+        snap = app.state.catalog.current()
+        app.state.site_analyzer.prepare(snap.inventory, str(snap.stamp.topics_version))
         if settings.site_analysis.allow_loopback:
             log.warning("site analysis may fetch loopback addresses (ORBIT_SITE_ANALYSIS__ALLOW_LOOPBACK): tests only")
         app.state.rate_limiter = (
@@ -111,6 +114,7 @@ def create_app(
         finally:
             if background is not None:
                 background.close()
+            app.state.site_analyzer.close()
             if own_wh:
                 wh.close()
             if own_engine:
@@ -158,13 +162,21 @@ def create_app(
 
     @app.get("/readyz", tags=["Operations"])
     def readyz() -> JSONResponse:
-        """Readiness: both stores answer a trivial query."""
+        """Readiness: both stores answer a trivial query and the topic index of the current
+        inventory (site analysis, semantic topic search) is built."""
         try:
             app.state.warehouse.query(Statement("SELECT 1 AS ok"))
             with app.state.sessions() as session:
                 session.execute(text("SELECT 1"))
+            snap = app.state.catalog.current()
         except Exception:
             return errors.error_response(503, "SERVICE_UNAVAILABLE", "a store is not reachable")
+        version = str(snap.stamp.topics_version)
+        if not app.state.site_analyzer.ready(version):
+            # A new inventory (an ingest loaded topics) starts its index here at the latest.
+            app.state.site_analyzer.prepare(snap.inventory, version)
+            return errors.error_response(503, "SERVICE_UNAVAILABLE", "the topic index is being built",
+                                         headers={"Retry-After": "1"})
         return JSONResponse(envelope({"status": "ready"}).model_dump(mode="json"))
 
     return app

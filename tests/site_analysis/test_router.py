@@ -21,8 +21,9 @@ pytestmark = pytest.mark.warehouse
 ANALYZE = "/v1/intent/topics/analyze"
 HISTORY = "/v1/intent/site-topics"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-FIELDS = {"id", "url", "finalUrl", "company", "summary", "keywords", "topics", "contentHash", "analyzedAt", "createdAt"}
-TOPIC_FIELDS = {"topicId", "topicName", "type", "industry", "category", "similarity", "matchedKeyword"}
+FIELDS = {"id", "url", "finalUrl", "company", "summary", "keywords", "topics", "confidence", "contentHash",
+          "analyzedAt", "createdAt"}
+TOPIC_FIELDS = {"topicId", "topicName", "type", "industry", "category", "similarity", "matchedKeyword", "evidence"}
 
 
 def ok(resp: Any) -> dict[str, Any]:
@@ -70,6 +71,8 @@ def test_analyze_answers_company_summary_keywords_and_ranked_topics(api: Api) ->
     crm = topics[names.index("CRM Software")]
     assert crm["matchedKeyword"].lower() == "crm" and crm["type"] == "b2b" and crm["industry"] == "Sales"
     assert {"Sales Forecasting", "Lead Management Software"} & set(names[:10])
+    assert data["confidence"] == "high"
+    assert "crm" in crm["evidence"].lower()  # the passage of the page that matched
     # The home page and its same-site about and pricing pages were read; the partner link was not.
     assert {"/", "/about.html", "/pricing.html"} <= set(api.site.requests)
 

@@ -791,7 +791,8 @@ def shopify_drafts() -> Iterator[Draft]:
         else:
             buyers = "businesses" if kind == "b2b" else "shoppers"
             desc = f"{name}, one of the {plow} {buyers} buy in {_lower_phrase(parents[0])}"
-        kws = keywords([name, *kids, f"buy {low}", f"{_singular(low)} reviews", parent])
+        # Not the parent's name: "bedding" on a page is no evidence for each kind of bedding.
+        kws = keywords([name, *kids, f"buy {low}", f"{_singular(low)} reviews"])
         yield Draft(name, kind, industry, category, _sentence(desc), kws)
 
 

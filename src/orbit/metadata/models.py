@@ -243,7 +243,9 @@ class SiteAnalysis(Base):
     company: Mapped[str | None] = mapped_column(String(255), nullable=True)
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     keywords: Mapped[list[str]] = mapped_column(JSON)
-    # The matches as answered: [{topicId, topicName, type, industry, category, similarity, matchedKeyword}]
+    # The matches as answered: [{topicId, topicName, type, industry, category, similarity, matchedKeyword,
+    # evidence}]
     topics: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[str | None] = mapped_column(String(8), nullable=True)  # null: stored before 0006
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import Counter, OrderedDict
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +27,12 @@ from orbit.metadata.models import SiteAnalysis
 from orbit.settings import SiteAnalysisSettings
 from orbit.site_analysis import service
 from orbit.site_analysis.addresses import check_url
-from orbit.site_analysis.embedding import Embedder
+from orbit.site_analysis.embedding import shared_embedder
 from orbit.site_analysis.extract import PageContent, company_name, extract_page, pick_extra_pages, summary
 from orbit.site_analysis.fetcher import FetchedPage, FetchLimits, Resolver, SafeFetcher, system_resolver
 from orbit.site_analysis.keywords import SiteTerms, site_terms
-from orbit.site_analysis.matcher import PageProfile, TopicIndex, page_words
+from orbit.site_analysis.matcher import BuildCancelled, TopicIndex, page_words, shared_index
+from orbit.site_analysis.passages import site_passages
 from orbit.site_analysis.service import SiteTopics, TopicMatch
 from orbit.topics.inventory import Inventory
 
@@ -38,8 +40,6 @@ log = logging.getLogger("orbit.site_analysis")
 
 KEYWORDS_SHOWN = 15
 EXTRA_PAGES_MARGIN_S = 1.0  # time left for extraction and matching after the last extra page
-HOME_GIST_WEIGHT, HOME_SECTION_WEIGHT = 1.0, 0.9
-EXTRA_GIST_WEIGHT, EXTRA_SECTION_WEIGHT = 0.8, 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +62,12 @@ def content_hash(pages: list[PageContent]) -> str:
     return digest.hexdigest()
 
 
-def site_profile(pages: list[PageContent], terms: SiteTerms) -> PageProfile:
-    """What matching reads: keyphrases, every phrase's prominence, page and section gists, words."""
-    gists: list[tuple[str, float]] = []
+def site_words(pages: list[PageContent]) -> set[str]:
+    """Stems of every word the site uses: what says whether it names a variant's audience."""
     texts: list[str] = []
-    for i, page in enumerate(pages):
-        home = i == 0
-        gists.append((page.gist(), HOME_GIST_WEIGHT if home else EXTRA_GIST_WEIGHT))
-        gists += [(s, HOME_SECTION_WEIGHT if home else EXTRA_SECTION_WEIGHT) for s in page.sections()]
+    for page in pages:
         texts += [page.title, page.description, *page.headings, page.body]
-    words: Counter[str] = page_words(texts)
-    return PageProfile(terms.keyphrases, terms.prominence, [g for g in gists if g[0].strip(" .")], words,
-                       terms.surface)
+    return set(page_words(texts))
 
 
 def shown_keywords(terms: SiteTerms, matched: list[str], known: frozenset[str]) -> list[str]:
@@ -100,24 +94,84 @@ class SiteAnalyzer:
         self._cache_dir = cache_dir
         self._resolver = resolver
         self._transport = transport
-        self._embedder: Embedder | None = None
         self._index: TopicIndex | None = None
         self._index_version: str | None = None
+        self._building: tuple[str, threading.Event] | None = None
+        self._closing = threading.Event()
+        self._threads: list[threading.Thread] = []
         self._index_lock = threading.Lock()
         self._answers: OrderedDict[tuple[str, str, str], SiteTopics] = OrderedDict()
         self._answers_lock = threading.Lock()
         self.cache_hits = 0
 
-    def index(self, inventory: Inventory, version: str) -> TopicIndex:
-        """The topic index of this inventory version, built on first use (about 2 s, or 0.5 s with
-        the topic vectors already cached on disk)."""
+    def prepare(self, inventory: Inventory, version: str) -> None:
+        """Start building this inventory version's topic index in a background thread, unless it
+        is built or being built. Returns at once."""
         with self._index_lock:
-            if self._index is None or self._index_version != version:
-                if self._embedder is None:
-                    self._embedder = Embedder()
-                self._index = TopicIndex(inventory.topics, self._embedder, cache_dir=self._cache_dir)
-                self._index_version = version
-                log.info("site analysis: topic index %s built for %d topics", self._index.key, len(inventory))
+            if self._index_version == version and self._index is not None:
+                return
+            if self._building is not None and self._building[0] == version:
+                return
+            done = threading.Event()
+            self._building = (version, done)
+        thread = threading.Thread(target=self._build, args=(inventory, version, done), name="orbit-topic-index",
+                                  daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Abandon an index build under way and wait for its thread (between two batches of the
+        model), so no model call is running when the process exits."""
+        self._closing.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def ready(self, version: str) -> bool:
+        """Whether the topic index of this inventory version is built (site analysis and
+        semantic topic search answer without waiting)."""
+        with self._index_lock:
+            return self._index is not None and self._index_version == version
+
+    def _build(self, inventory: Inventory, version: str, done: threading.Event) -> None:
+        try:
+            started = time.perf_counter()
+            embedder = shared_embedder(self.settings.model_threads)
+            index = shared_index(inventory.topics, embedder, cache_dir=self._cache_dir, cancel=self._closing)
+            with self._index_lock:
+                self._index, self._index_version = index, version
+            log.info("site analysis: topic index %s built for %d topics in %.1f s", index.key, len(inventory),
+                     time.perf_counter() - started)
+        except BuildCancelled:
+            log.info("site analysis: topic index build abandoned at shutdown")
+        except Exception:
+            log.exception("site analysis: building the topic index failed")
+        finally:
+            with self._index_lock:
+                if self._building is not None and self._building[1] is done:
+                    self._building = None
+            done.set()
+
+    def index(self, inventory: Inventory, version: str) -> TopicIndex:
+        """The topic index of this inventory version; builds it (or waits for the build under
+        way) when it is not ready."""
+        while True:
+            with self._index_lock:
+                if self._index is not None and self._index_version == version:
+                    return self._index
+                building = self._building
+            if building is None or building[0] != version:
+                self.prepare(inventory, version)
+                continue
+            building[1].wait()
+            with self._index_lock:
+                if self._index is not None and self._index_version == version:
+                    return self._index
+                if self._building is None:
+                    raise RuntimeError("the topic index could not be built; see the log")
+
+    def built(self) -> TopicIndex | None:
+        """The newest topic index built, whatever its version (None before the first)."""
+        with self._index_lock:
             return self._index
 
     async def analyze(self, raw_url: str, *, inventory: Inventory, version: str) -> tuple[SiteTopics, bool]:
@@ -179,7 +233,9 @@ class SiteAnalyzer:
         final = httpx.URL(pages[0].url)
         company = company_name(pages, final.host)
         terms = site_terms(pages, index.lexicon, company=company)
-        matches = index.match(site_profile(pages, terms), limit=self.settings.max_topics)
+        answer = index.match(site_passages(pages), terms.keyphrases, site_words=site_words(pages),
+                             limit=self.settings.max_topics)
+        matches = answer.matches
         return SiteTopics(
             url=str(url), final_url=pages[0].url, company=company, summary=summary(pages),
             keywords=shown_keywords(terms, [m.matched_keyword for m in matches], index.lexicon.known_phrases),
@@ -187,11 +243,11 @@ class SiteAnalyzer:
                 TopicMatch(
                     topic_id=m.topic.topic_id, topic_name=m.topic.name, type=m.topic.type,
                     industry=m.topic.industry, category=m.topic.category, similarity=m.similarity,
-                    matched_keyword=m.matched_keyword,
+                    matched_keyword=m.matched_keyword, evidence=m.evidence,
                 )
                 for m in matches
             ],
-            content_hash=digest,
+            content_hash=digest, confidence=answer.confidence,
         )
 
 

@@ -1,9 +1,18 @@
-"""Hybrid topic matching: BM25 (bm25s) over topic names, keywords and descriptions plus static
-embeddings of "name. description", fused per keyphrase and per page, scored 0..1. No network.
+"""Topic matching by passages: a sentence-embedding model reads each passage of a site, proposes
+the topics nearest its meaning, and a few rules that know the inventory rank them.
 
-A `TopicIndex` is built once per topic inventory and kept in memory; its topic vectors are
-also cached on disk, keyed by a hash of the inventory text and the model, so a restart does not
-embed 13,500 topics again (about 1.3 s) and no request ever embeds the catalogue.
+- Meaning first: a passage's vector against each topic's "name: description" vector. Words
+  found verbatim (a topic's name or keyword phrase) add a little, and only where the meaning
+  already agrees, so "warehouse" in "cloud data warehouse" does not pull in warehouse management.
+- Specific beats generic: a topic whose name is contained in many other names ("Sales") gives way.
+- Variants: a topic that is another one plus an audience ("Restaurant POS Systems" of "POS
+  Systems") ranks only as far as the site names that audience; without it, never above its base.
+- Diversity: the answer is picked greedily, each pick discounted by its similarity to the topics
+  already picked (maximal marginal relevance), so distinct offerings beat near-duplicates.
+- Confidence: how near the best topic is, in the model's own cosine, says whether to trust it.
+
+A `TopicIndex` is built once per inventory and kept in memory; its topic vectors are cached on
+disk keyed by a hash of the inventory text and the model, so no request embeds the catalogue.
 """
 
 from __future__ import annotations
@@ -13,74 +22,51 @@ import logging
 import math
 import os
 import tempfile
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+import threading
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
-import bm25s  # type: ignore[import-untyped]  # ships no type hints
 import numpy as np
 import numpy.typing as npt
 
-from orbit.site_analysis.embedding import DIM, MODEL_ID, Embedder, Vectors
+from orbit.site_analysis.embedding import MODEL_ID, Embedder, Vectors
 from orbit.site_analysis.keywords import Keyphrase, Lexicon
-from orbit.site_analysis.text import STOPWORDS, content_stems, name_stems, phrase_key
+from orbit.site_analysis.passages import Passage
+from orbit.site_analysis.text import chunks, content_stems, name_stems, phrase_key, stem
 from orbit.warehouse.topics import TopicRow
 
 log = logging.getLogger("orbit.site_analysis")
 
 Scores = npt.NDArray[np.float32]
-BM25_K1 = 1.2
-BM25_B = 0.75
-MAX_KEYPHRASES = 30
-CANDIDATES = 300
-PAGE_WORDS = 800  # distinct page words compared with topic-name words
-KEYWORD_STRENGTH = 0.8  # a topic keyword found on a site, relative to the topic's name
-WORD_STRENGTH = 0.4  # a one-word keyword
-NAME_EXPLAINS = 2.0  # preference for phrases made of the topic name's words as the matched keyword
-# Words that name the form of an offering, not its subject: missing from a site, they matter less.
+MAX_NGRAM = 4
+PER_PASSAGE = 12  # topics each passage proposes
+EVIDENCE_CHARS = 240
+# Words that name the form of an offering, not its subject.
 FORM_WORDS = frozenset([
-    "software", "service", "system", "platform", "tool", "solution", "management", "industry", "product",
-    "technology", "program", "app", "application", "provider",
+    "software", "service", "system", "platform", "tool", "solution", "management", "product", "app",
+    "application", "provider", "program", "technology",
 ])
-FORM_WORD_WEIGHT = 0.3
-# Words of an audience qualifier that say nothing about which audience ("... for Energy Companies").
-AUDIENCE_WORDS = frozenset([
-    "company", "business", "firm", "organization", "brand", "provider", "team", "agency", "operator",
-])
-AUDIENCE_FULL = 0.5  # prominence of the audience on the site that counts as full evidence
-UNIGRAM_HIT_POWER = 2.0  # a one-word phrase counts only when prominent (prominence is squared)
-MAX_VARIANTS = 1  # audience variants ("X for Y") of one topic kept in an answer
-PARENT_CAP = 0.99  # an audience variant scores at most this share of its general topic
-TYPE_SAMPLE = 15  # strongest candidates whose B2B/B2C mix sets the type prior
-TYPE_FLOOR = 0.6  # a topic of a type absent from them keeps this share of its score
-_LENGTH_SPECIFICITY = {1: 1.0, 2: 1.3}
-
-
-@dataclass(frozen=True, slots=True)
-class MatchWeights:
-    """How the signals combine; calibrated on benchmarks/site_eval (see docs/site_analysis.md)."""
-
-    sem_floor: float = 0.35  # cosine at or below this is no evidence
-    sem_span: float = 0.45  # cosine of sem_floor + sem_span counts as full evidence
-    lexical: float = 0.7  # share of BM25 in the per-keyphrase fusion (the rest is semantic)
-    hits: float = 0.40  # topic names and keywords found verbatim on the site
-    found: float = 0.20  # the share of them found, at any prominence
-    keyword: float = 0.30  # best single keyphrase (BM25 + semantic)
-    support: float = 0.10  # mean of the three best keyphrases
-    page: float = 0.20  # the page gist (title, description, headings) as a whole
-    page_floor: float = 0.25  # gist cosine at or below this is no evidence
-    page_band: float = 0.25  # gist cosines this far below the site's best one still count
-    page_sure_floor: float = 0.35  # a text whose best cosine is this low vouches for nothing
-    page_sure_span: float = 0.25  # ... and one whose best is floor + span fully
-    coverage_floor: float = 0.45  # a topic whose name words are absent keeps this share
-    qualifier_floor: float = 0.25  # "X for <audience>" without that audience on the site
-    # An audience variant needs the audience to be the site's target, which text alone cannot
-    # confirm (a freight forwarder offering trucking is not selling to trucking companies).
-    variant: float = 0.75
-    phrase_power: float = 0.5  # keyphrase weight (0..1) ** this scales its matches
-    word_floor: float = 0.45  # word cosine at or below this is no evidence of a name word
-    word_span: float = 0.40  # ... and floor + span counts as the word itself
+# Audiences and verticals a variant can be made for; with the inventory's industry names, they
+# tell "Restaurant POS Systems" (a variant) from "Sales Forecasting" (a subject of its own).
+AUDIENCE_WORDS = frozenset(stem(w) for w in ["small", "business", "businesses", "smb", "smbs", "midsize", "mid-market", "enterprise", "enterprises", "startup", "startups", "freelancer", "freelancers", "solopreneur", "self-employed", "contractor", "contractors", "agency", "agencies", "nonprofit", "nonprofits", "non-profit", "charity", "charities", "church", "churches", "ministry", "school", "schools", "k-12", "college", "colleges", "university", "universities", "campus", "student", "students", "teacher", "teachers", "government", "public", "sector", "municipal", "city", "cities", "state", "federal", "military", "restaurant", "restaurants", "cafe", "cafes", "bar", "bars", "hotel", "hotels", "hospitality", "salon", "salons", "spa", "spas", "barbershop", "gym", "gyms", "fitness", "studio", "studios", "dental", "dentist", "dentists", "orthodontist", "medical", "physician", "physicians", "doctor", "doctors", "clinic", "clinics", "hospital", "hospitals", "healthcare", "health", "pharmacy", "pharmacies", "veterinary", "vet", "vets", "law", "legal", "lawyer", "lawyers", "attorney", "attorneys", "firm", "firms", "accountant", "accountants", "accounting", "cpa", "bookkeeper", "bookkeepers", "construction", "builder", "builders", "homebuilder", "real", "estate", "realtor", "realtors", "broker", "brokers", "brokerage", "property", "properties", "landlord", "landlords", "apartment", "multifamily", "retail", "retailer", "retailers", "store", "stores", "shop", "shops", "ecommerce", "e-commerce", "manufacturing", "manufacturer", "manufacturers", "factory", "plant", "warehouse", "distributor", "distributors", "wholesale", "logistics", "trucking", "fleet", "fleets", "carrier", "carriers", "farm", "farms", "farmer", "farmers", "agriculture", "winery", "wineries", "brewery", "breweries", "insurance", "insurer", "insurers", "agent", "agents", "bank", "banks", "credit", "union", "unions", "lender", "lenders", "mortgage", "automotive", "auto", "dealer", "dealers", "dealership", "dealerships", "car", "repair", "shop", "shops", "field", "home", "homes", "homeowner", "homeowners", "family", "families", "kid", "kids", "parent", "parents", "senior", "seniors", "pet", "event", "events", "wedding", "weddings", "photographer", "photographers", "creator", "creators", "musician", "musicians", "artist", "artists", "developer", "developers", "engineer", "engineers", "designer", "designers", "marketer", "marketers", "sales", "team", "teams", "hr", "recruiter", "recruiters", "staffing", "utility", "utilities", "energy", "oil", "gas", "mining", "telecom", "media", "publisher", "publishers", "nonprofit", "association", "associations", "club", "clubs", "hoa"])
+LEXICAL = 0.10  # a topic name or keyword phrase found in a passage, in cosine units
+LEXICAL_GATE = (0.20, 0.15)  # the bonus fades in as the passage's cosine goes from 0.20 to 0.35
+NAME_STRENGTH, PHRASE_STRENGTH, WORD_STRENGTH = 1.0, 0.7, 0.25
+SUPPORT = 0.25  # share of a topic's second-best passage added to its best
+CENTROID = 0.5  # share of the topic's cosine with the whole site (the passages' weighted mean)
+GENERIC = 0.035  # cosine taken off per doubling of the topics that refine a topic's name
+VARIANT_FLOOR = 0.55  # a variant whose audience the site never names keeps this share
+VARIANT_CAP = 0.98  # ... and never outranks its base
+TYPE_SAMPLE = 10  # strongest candidates whose B2B/B2C mix sets the site's type
+TYPE_FLOOR = 0.75  # a topic of the site's other type keeps this share
+CATEGORY_FLOOR = 0.85  # a topic of a category absent from the strongest candidates keeps this share
+MMR_LAMBDA = 0.45  # how much similarity to an already picked topic costs
+MMR_FLOOR = 0.55  # topic-topic cosines below this are not redundancy
+SIMILARITY_FLOOR, SIMILARITY_SPAN = 0.15, 1.0  # score → similarity 0..1
+CONFIDENCE = (0.38, 0.50)  # best cosine below the first: low confidence; above the second: high
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +74,14 @@ class Match:
     topic: TopicRow
     similarity: float  # 0..1
     matched_keyword: str
+    evidence: str  # the passage of the site that matched, trimmed
 
 
 @dataclass(frozen=True, slots=True)
-class PageProfile:
-    """What matching reads from a site: its phrases, the gist of each page, its words."""
-
-    keyphrases: list[Keyphrase]
-    prominence: dict[str, float]  # every n-gram key of the site → 0..1
-    gists: list[tuple[str, float]]  # (text, weight): each page's gist and each of its sections
-    word_counts: Counter[str]  # content-word stems of all pages
-    surface: dict[str, str]  # n-gram key → how the site wrote it
+class Answer:
+    matches: list[Match]
+    confidence: str  # "high", "medium" or "low"
+    best_cosine: float  # the model's cosine between the best topic and its passage
 
 
 def inventory_key(topics: Sequence[TopicRow]) -> str:
@@ -109,23 +92,43 @@ def inventory_key(topics: Sequence[TopicRow]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _topic_tokens(t: TopicRow) -> list[str]:
-    # The name counts twice: it is what a topic is, keywords and description only describe it.
-    name = content_stems(t.name)
-    return name * 2 + content_stems(" ; ".join(t.keywords)) + content_stems(t.description)
+def topic_texts(t: TopicRow) -> tuple[str, str]:
+    """The two texts a topic is embedded as: its name with its first keywords (how pages that use
+    the category's words say it), and its plain description alone (how pages that avoid them do:
+    the name and jargon pull a description's vector away from everyday wording)."""
+    keywords = [k for k in t.keywords if k.casefold() != t.name.casefold()][:4]
+    tail = f" ({', '.join(keywords)})" if keywords else ""
+    return f"{t.name}{tail}", t.description or t.name
 
 
-def _load_or_embed(path: Path | None, texts: list[str], embedder: Embedder) -> Vectors:
+class BuildCancelled(Exception):
+    """The process is shutting down: a topic index being built is abandoned."""
+
+
+EMBED_CHUNK = 512  # texts embedded between checks for cancellation
+
+
+def _embed_all(texts: list[str], embedder: Embedder, cancel: threading.Event | None) -> Vectors:
+    parts: list[Vectors] = []
+    for start in range(0, len(texts), EMBED_CHUNK):
+        if cancel is not None and cancel.is_set():
+            raise BuildCancelled
+        parts.append(embedder.embed(texts[start : start + EMBED_CHUNK]))
+    return np.concatenate(parts) if parts else embedder.embed([])
+
+
+def _load_or_embed(path: Path | None, texts: list[str], embedder: Embedder,
+                   cancel: threading.Event | None = None) -> Vectors:
     if path is not None and path.exists():
         try:
             cached: Vectors = np.load(path, allow_pickle=False).astype(np.float32)
-            if cached.shape == (len(texts), DIM):
+            if cached.shape[0] == len(texts):
                 return cached
         except (OSError, ValueError):
             log.warning("ignoring an unreadable topic-vector cache at %s", path)
-    # Stored as float16 (7 MB for 13,500 topics); fresh vectors get the same rounding, so answers
-    # do not change when a restart reads them back.
-    vectors: Vectors = embedder.embed(texts).astype(np.float16).astype(np.float32)
+    # Stored as float16; fresh vectors get the same rounding, so answers do not change when a
+    # restart reads them back.
+    vectors: Vectors = _embed_all(texts, embedder, cancel).astype(np.float16).astype(np.float32)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,248 +142,284 @@ def _load_or_embed(path: Path | None, texts: list[str], embedder: Embedder) -> V
     return vectors
 
 
-def split_qualifier(name: str) -> tuple[str, str]:
-    """"CRM Software for Real Estate" → ("CRM Software", "Real Estate"); no " for " → (name, "")."""
-    head, sep, tail = name.rpartition(" for ")
-    return (head, tail) if sep and head and tail else (name, "")
+def _ngram_keys(text: str) -> dict[str, str]:
+    """Every 1..4-word phrase of a text as `phrase_key` → how the text wrote it."""
+    out: dict[str, str] = {}
+    for run in chunks(text):
+        run_stems = [stem(w) for w in run]
+        for n in range(1, MAX_NGRAM + 1):
+            for j in range(len(run) - n + 1):
+                out.setdefault(" ".join(run_stems[j : j + n]), " ".join(run[j : j + n]))
+    return out
 
 
 class TopicIndex:
     """Everything about one inventory that matching needs, computed once."""
 
-    def __init__(self, topics: Sequence[TopicRow], embedder: Embedder, *, cache_dir: Path | None = None) -> None:
+    def __init__(self, topics: Sequence[TopicRow], embedder: Embedder, *, cache_dir: Path | None = None,
+                 cancel: threading.Event | None = None) -> None:
         self.topics = list(topics)
         self.key = inventory_key(self.topics)
-        self._embedder = embedder
-        docs = [_topic_tokens(t) for t in self.topics]
-        self._bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        self._bm25.index(docs, show_progress=False)
-        df: Counter[str] = Counter()
-        for doc in docs:
-            df.update(set(doc))
+        self.embedder = embedder
+        n = len(self.topics)
         self._ids = np.asarray([t.topic_id for t in self.topics], dtype=np.int64)
-        # Topic names and keywords as phrase keys → (row, strength): found verbatim on a site,
-        # they are the most precise evidence there is.
-        self._phrase_rows: dict[str, list[tuple[int, float]]] = {}
-        self.core_stems: list[list[str]] = []
-        self._name_words: list[frozenset[str]] = []
-        self.qualifier_stems: list[list[str]] = []  # informative words of the audience
-        self.qualifier_keys: list[str] = []
-        self._phrase_count: list[int] = []  # distinct names and keywords of each topic
+        self._b2b = np.asarray([t.type == "b2b" for t in self.topics], dtype=bool)
+        # Names and keywords as phrase keys → (row, strength).
+        self._phrase_rows: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        df: Counter[str] = Counter()
         for row, t in enumerate(self.topics):
-            core, qualifier = split_qualifier(t.name)
-            self.core_stems.append(sorted(set(name_stems(core))))
-            self._name_words.append(frozenset(name_stems(t.name)))
-            self.qualifier_keys.append(phrase_key(qualifier))
-            # Audience words that are also the topic's own ("... for Energy Companies" of "Energy
-            # Management") cannot tell whether the site targets that audience.
-            self.qualifier_stems.append(sorted(set(name_stems(qualifier)) - AUDIENCE_WORDS - set(name_stems(core))))
-            # A lone keyword word ("track", "family") is weak evidence; a name is strong.
-            strengths = {
-                key: KEYWORD_STRENGTH if " " in key else WORD_STRENGTH
-                for key in (phrase_key(k) for k in t.keywords)
-            }
-            strengths[phrase_key(t.name)] = 1.0
-            strengths[phrase_key(core)] = 1.0
+            strengths = {phrase_key(k): PHRASE_STRENGTH if len(content_stems(k)) > 1 else WORD_STRENGTH
+                         for k in t.keywords}
+            strengths[phrase_key(t.name)] = NAME_STRENGTH
             for key, strength in strengths.items():
                 if key:
-                    self._phrase_rows.setdefault(key, []).append((row, strength))
-            self._phrase_count.append(max(1, len([k for k in strengths if k])))
-        by_name = {t.name.casefold(): row for row, t in enumerate(self.topics)}
-        # "CRM Software for Real Estate" → the row of "CRM Software", when the catalogue has it.
-        self._parent = [
-            by_name.get(split_qualifier(t.name)[0].casefold(), -1) if self.qualifier_keys[row] else -1
-            for row, t in enumerate(self.topics)
-        ]
-        self.lexicon = Lexicon(doc_freq=dict(df), n_docs=len(docs), known_phrases=frozenset(self._phrase_rows))
+                    self._phrase_rows[key].append((row, strength))
+            df.update(set(content_stems(" ".join([t.name, *t.keywords, t.description]))))
+        self.lexicon = Lexicon(doc_freq=dict(df), n_docs=n, known_phrases=frozenset(self._phrase_rows))
+        # A name's subject: its words less those naming the form of an offering ("software").
+        self._cores = [frozenset(name_stems(t.name)) - FORM_WORDS for t in self.topics]
+        self._audience_words = AUDIENCE_WORDS | {stem(w) for t in self.topics for w in t.industry.lower().split()}
+        self._base, self._audience = self._variants()
+        self._generic = self._generality()
         path = cache_dir / f"topic-vectors-{self.key}.npy" if cache_dir is not None else None
-        self.vectors = _load_or_embed(path, [f"{t.name}. {t.description}" for t in self.topics], embedder)
-        # Name words: vectors for soft coverage ("wages" is some evidence for "payroll").
-        vocab = sorted({s for names in self.core_stems for s in names})
-        self._word_row = {w: i for i, w in enumerate(vocab)}
-        self._word_vectors = embedder.embed(vocab)
+        texts = [text for t in self.topics for text in topic_texts(t)]
+        both = _load_or_embed(path, texts, embedder, cancel)
+        self.vectors = both[0::2]  # name and keywords: also the topic's place for diversity
+        self.desc_vectors = both[1::2]
 
-    def specificity(self, key: str) -> float:
-        """0..1: how much finding this phrase on a site says (rare words, more words: more)."""
-        parts = key.split()
-        if not parts:
-            return 0.0
-        top = math.log(1 + self.lexicon.n_docs)
-        mean = sum(self.lexicon.idf(p) for p in parts) / len(parts) / top
-        return min(1.0, mean * _LENGTH_SPECIFICITY.get(len(parts), 1.5))
-
-    def _lexical(self, phrase: str) -> Scores:
-        """BM25 of every topic for `phrase`, divided by what a topic of average length holding
-        each phrase word once would score, and capped at 1."""
-        stems = list(dict.fromkeys(content_stems(phrase)))
-        tokens = [s for s in stems if s in self._bm25.vocab_dict]
-        if not tokens:
-            return np.zeros(len(self.topics), dtype=np.float32)
-        raw: Scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        # Words no topic has still count in the ideal: "signed document organised" matching only
-        # on "document" is a weak match.
-        ideal = sum(self.lexicon.idf(s) for s in stems)
-        capped: Scores = np.minimum(raw / max(ideal, 1e-6), 1.0).astype(np.float32)
-        return capped
-
-    def _hits(self, profile: PageProfile) -> tuple[Scores, Scores, Scores, dict[int, str]]:
-        """Per topic: 0..1 noisy-or over its names and keywords found on the site (each by its
-        prominence there, its specificity and strength); the share of its names and keywords
-        found (at any prominence); the specificity of the best phrase of
-        several words found (evidence of the topic even when its name words are absent); and
-        the best such phrase per topic."""
-        missing = np.ones(len(self.topics), dtype=np.float64)
-        phrase_evidence = np.zeros(len(self.topics), dtype=np.float32)
-        found = np.zeros(len(self.topics), dtype=np.float32)
-        best: dict[int, tuple[float, str]] = {}
-        for key, prominence in profile.prominence.items():
-            rows = self._phrase_rows.get(key)
-            if rows is None:
+    def _variants(self) -> tuple[list[int], list[frozenset[str]]]:
+        """For each topic, the row of the topic it is a variant of (-1 for none) and the stems
+        naming the variant's audience: a topic whose subject words are another's plus audience
+        words ("Automotive CRM" of "CRM Software", "Restaurant POS Systems" of "POS Systems")."""
+        by_core: dict[frozenset[str], int] = {}
+        for row, core in enumerate(self._cores):
+            if core and (core not in by_core or len(self.topics[row].name) < len(self.topics[by_core[core]].name)):
+                by_core[core] = row
+        base = [-1] * len(self.topics)
+        extra: list[frozenset[str]] = [frozenset()] * len(self.topics)
+        for row, core in enumerate(self._cores):
+            if len(core) < 2 or len(core) > 7:
                 continue
-            parts = key.split()
-            spec = self.specificity(key)
-            h = (prominence if " " in key else prominence**UNIGRAM_HIT_POWER) * spec
-            for row, strength in rows:
-                missing[row] *= 1.0 - h * strength
-                found[row] += 1.0
-                if " " in key:
-                    phrase_evidence[row] = max(phrase_evidence[row], spec * strength)
-                # Words of the topic's own name, when the site uses them, explain the match best.
-                named = sum(1 for p in parts if p in self._name_words[row]) / len(parts)
-                telling = h * strength * (1.0 + NAME_EXPLAINS * named)
-                if telling > best.get(row, (0.0, ""))[0]:
-                    best[row] = (telling, key)
-        hits = (1.0 - missing).astype(np.float32)
-        # Several of a topic's own phrases on one site ("metrics", "logs", "traces") say more
-        # together than each does alone.
-        share = np.minimum(found / np.asarray(self._phrase_count, dtype=np.float32), 1.0)
-        return hits, share, phrase_evidence, {row: key for row, (_, key) in best.items()}
+            for size in range(len(core) - 1, 0, -1):
+                found = [frozenset(sub) for sub in combinations(sorted(core), size) if frozenset(sub) in by_core]
+                found = [f for f in found if by_core[f] != row and core - f <= self._audience_words]
+                if found:
+                    best = min(found, key=lambda f: by_core[f])
+                    base[row] = by_core[best]
+                    extra[row] = frozenset(core - best)
+                    break
+        return base, extra
 
-    def _word_evidence(self, stems: list[str], present: set[str], page_vectors: Vectors | None,
-                       w: MatchWeights) -> float:
-        """0..1: how much of these words the site accounts for (the word itself fully, a related
-        word partly); words that only name the form of an offering ("software") count less."""
-        total = got = 0.0
-        for s in stems:
-            weight = FORM_WORD_WEIGHT if s in FORM_WORDS else 1.0
-            total += weight
-            if s in present:
-                got += weight
-            elif page_vectors is not None and s in self._word_row:
-                cos = float(np.max(page_vectors @ self._word_vectors[self._word_row[s]]))
-                got += weight * min(max((cos - w.word_floor) / w.word_span, 0.0), 1.0)
-        return got / total if total > 0 else 1.0
-
-    def match(self, profile: PageProfile, *, limit: int, weights: MatchWeights | None = None) -> list[Match]:
-        """The `limit` best topics for a site, best first, with similarity 0..1 and the keyphrase
-        that explains each; ties go to the smaller topic id. Deterministic."""
-        w = weights or MatchWeights()
-        phrases = profile.keyphrases[:MAX_KEYPHRASES]
-        n = len(self.topics)
-        hits, found, phrase_evidence, hit_phrase = self._hits(profile)
-        fused = np.zeros((max(len(phrases), 1), n), dtype=np.float32)
-        if phrases:
-            sem = self._embedder.embed([p.text for p in phrases]) @ self.vectors.T
-            sem = np.clip((sem - w.sem_floor) / w.sem_span, 0.0, 1.0)
-            lex = np.stack([self._lexical(p.text) for p in phrases])
-            fused = (w.lexical * lex + (1 - w.lexical) * sem).astype(np.float32)
-            fused *= np.asarray([p.weight**w.phrase_power for p in phrases], dtype=np.float32)[:, None]
-        best = fused.max(axis=0)
-        top3 = np.sort(fused, axis=0)[-3:].mean(axis=0)
-        page = np.zeros(n, dtype=np.float32)
-        if profile.gists:
-            gist_vectors = self._embedder.embed([g for g, _ in profile.gists])
-            gist_weights = np.asarray([gw for _, gw in profile.gists], dtype=np.float32)[:, None]
-            cos = gist_vectors @ self.vectors.T
-            # Relative to each text's best: the cosines of a longer text sit in a narrow band
-            # whose height depends on the text, so the topics nearest its top get the credit.
-            top = cos.max(axis=1, keepdims=True)
-            floor = np.maximum(w.page_floor, top - w.page_band)
-            rel = np.clip((cos - floor) / np.maximum(top - floor, 1e-6), 0.0, 1.0)
-            # A text whose best topic is still far away (boilerplate, an off-topic section)
-            # vouches for nothing much.
-            sure = np.clip((top - w.page_sure_floor) / w.page_sure_span, 0.0, 1.0)
-            page = (rel * sure * gist_weights).max(axis=0).astype(np.float32)
-        base = w.hits * hits + w.found * found + w.keyword * best + w.support * top3 + w.page * page
-        # Stable order: score, then topic id, so equal content always gives the same answer.
-        order = np.lexsort((self._ids, -base))
-        rows = [int(r) for r in order[: max(CANDIDATES, limit)] if base[r] > 0]
-        if not rows:
-            return []
-        # The general topic of every audience variant is scored too (it caps the variant).
-        rows += sorted({self._parent[r] for r in rows if self._parent[r] >= 0} - set(rows))
-        present = set(profile.word_counts)
-        top_words = [s for s, _ in profile.word_counts.most_common(PAGE_WORDS) if s not in STOPWORDS]
-        page_vectors = self._embedder.embed(top_words) if top_words else None
-        scored: list[tuple[float, int]] = []
-        for row in rows:
-            core = max(self._word_evidence(self.core_stems[row], present, page_vectors, w),
-                       float(phrase_evidence[row]), float(page[row]))
-            factor = w.coverage_floor + (1 - w.coverage_floor) * core
-            if self.qualifier_keys[row]:
-                factor *= w.variant * (w.qualifier_floor + (1 - w.qualifier_floor) * self._audience(row, profile))
-            scored.append((float(base[row]) * factor, row))
-        # Consumer and business topics rarely mix on one site: the type that dominates the
-        # strongest candidates keeps its scores, the other loses up to (1 - TYPE_FLOOR).
-        strongest = sorted(scored, reverse=True)[:TYPE_SAMPLE]
-        mass = sum(score for score, _ in strongest) or 1.0
-        share: dict[str, float] = defaultdict(float)
-        for score, row in strongest:
-            share[self.topics[row].type] += score / mass
-        scored = [(score * (TYPE_FLOOR + (1 - TYPE_FLOOR) * share[self.topics[row].type]), row)
-                  for score, row in scored]
-        # A topic for one audience is part of its general topic: it never ranks above it.
-        by_row = {row: score for score, row in scored}
-        scored = [
-            (min(score, PARENT_CAP * by_row.get(self._parent[row], 0.0)) if self._parent[row] >= 0 else score, row)
-            for score, row in scored
-        ]
-        scored.sort(key=lambda sr: (-sr[0], int(self._ids[sr[1]])))
-        out: list[Match] = []
-        variants: Counter[str] = Counter()
-        for score, row in scored:
-            if self.qualifier_keys[row]:
-                # Ten "Live Chat Software for <audience>" would crowd out everything else.
-                general = " ".join(self.core_stems[row])
-                if variants[general] >= MAX_VARIANTS:
-                    continue
-                variants[general] += 1
-            out.append(Match(self.topics[row], round(min(max(score, 0.0), 1.0), 4),
-                             self._explain(row, phrases, fused, hit_phrase, profile)))
-            if len(out) == limit:
-                break
+    def _generality(self) -> Scores:
+        """Per topic, the cosine taken off for being generic: log2 of 1 + the number of other
+        topics that refine its subject ("Sales" ⊂ "Sales Forecasting"); audience variants
+        ("Small Business CRM Software") do not make a topic generic."""
+        by_core: dict[frozenset[str], list[int]] = defaultdict(list)
+        for row, core in enumerate(self._cores):
+            if core:
+                by_core[core].append(row)
+        refined: Counter[int] = Counter()
+        for core in self._cores:
+            if len(core) > 7:
+                continue
+            for size in range(1, len(core)):
+                for sub in combinations(sorted(core), size):
+                    fs = frozenset(sub)
+                    if fs in by_core and not (core - fs) <= self._audience_words:
+                        for parent in by_core[fs]:
+                            refined[parent] += 1
+        out = np.zeros(len(self.topics), dtype=np.float32)
+        for row, count in refined.items():
+            out[row] = GENERIC * math.log2(1 + count)
         return out
 
-    def _audience(self, row: int, profile: PageProfile) -> float:
-        """0..1: how prominent the audience of an "X for <audience>" topic is on the site."""
-        found = profile.prominence.get(self.qualifier_keys[row], 0.0)
-        stems = self.qualifier_stems[row]
-        if stems:
-            # Every telling word of the audience must be there ("property management" is not
-            # evidenced by "contact management").
-            found = max(found, min(profile.prominence.get(s, 0.0) for s in stems))
-        return min(1.0, found / AUDIENCE_FULL)
+    def _lexical(self, passages: Sequence[Passage]) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], str]]:
+        """(passage, row) → bonus strength 0..1 for topic phrases found in the passage, and the
+        phrase as written there."""
+        strength: dict[tuple[int, int], float] = {}
+        written: dict[tuple[int, int], str] = {}
+        top = math.log(1 + max(self.lexicon.n_docs, 1))
+        for p, passage in enumerate(passages):
+            for key, surface in _ngram_keys(passage.text).items():
+                rows = self._phrase_rows.get(key)
+                if not rows:
+                    continue
+                parts = key.split()
+                spec = min(1.0, sum(self.lexicon.idf(x) for x in parts) / len(parts) / top * (1 + 0.3 * (len(parts) - 1)))
+                for row, s in rows:
+                    value = s * spec
+                    if value > strength.get((p, row), 0.0):
+                        strength[(p, row)] = value
+                        written[(p, row)] = surface
+        return strength, written
 
-    def _explain(self, row: int, phrases: list[Keyphrase], fused: Scores, hit_phrase: dict[int, str],
-                 profile: PageProfile) -> str:
-        """The site's phrase that best explains a topic: a name or keyword of it found on the
-        site, else the keyphrase that matched it best."""
-        key = hit_phrase.get(row)
-        if key is not None:
-            return profile.surface.get(key, key)
-        if phrases:
-            k = int(np.argmax(fused[:, row]))
-            if fused[k, row] > 0:
-                return phrases[k].text
-        return _best_word(self.core_stems[row], profile)
+    def match(self, passages: Sequence[Passage], keyphrases: Sequence[Keyphrase], *,
+              site_words: Iterable[str], limit: int) -> Answer:
+        """The `limit` best topics for a site, best first, with similarity 0..1, the phrase and
+        passage that explain each, and the answer's confidence. Deterministic."""
+        if not passages or not self.topics:
+            return Answer([], "low", 0.0)
+        texts = [p.text for p in passages]
+        pv = self.embedder.embed(texts)
+        # A passage is as near a topic as it is to either of its texts.
+        cos = np.maximum(pv @ self.vectors.T, pv @ self.desc_vectors.T).astype(np.float32)  # passages x topics
+        weights = np.asarray([p.weight for p in passages], dtype=np.float32)[:, None]
+        lex, lex_written = self._lexical(passages)
+        gate_lo, gate_span = LEXICAL_GATE
+        score = cos.copy()
+        for (p, row), s in lex.items():
+            gate = min(max((cos[p, row] - gate_lo) / gate_span, 0.0), 1.0)
+            score[p, row] += LEXICAL * s * gate
+        score *= weights
+        # Each passage proposes its best topics; the union is what gets ranked.
+        k = min(PER_PASSAGE, score.shape[1])
+        proposed = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        rows = np.unique(proposed)
+        rows = np.union1d(rows, [b for b in (self._base[r] for r in rows) if b >= 0]).astype(np.int64)
+        sub = score[:, rows]
+        order = np.sort(sub, axis=0)
+        best = order[-1]
+        second = order[-2] if len(passages) > 1 else np.zeros_like(best)
+        # The whole site's direction: its main offering lies nearest it, a side section further.
+        centroid = (pv * weights).sum(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+        site_cos = np.maximum(self.vectors[rows] @ centroid, self.desc_vectors[rows] @ centroid)
+        total = best + SUPPORT * np.maximum(second, 0.0) + CENTROID * site_cos - self._generic[rows]
+        at = np.argmax(sub, axis=0)  # the passage that explains each candidate
+        values = {int(r): float(v) for r, v in zip(rows, total, strict=True)}
+        # Variants: as far as the site names the audience, never above the base without it.
+        words = set(site_words)
+        for r in list(values):
+            b = self._base[r]
+            if b < 0:
+                continue
+            named = self._audience[r]
+            share = len(named & words) / len(named) if named else 1.0
+            if share < 1.0:
+                values[r] *= VARIANT_FLOOR + (1 - VARIANT_FLOOR) * share
+                values[r] = min(values[r], VARIANT_CAP * values.get(b, values[r]))
+        # The site's type: the mix of the strongest candidates; the other type gives way.
+        strongest = sorted(values.items(), key=lambda kv: -kv[1])[:TYPE_SAMPLE]
+        mass = sum(max(v, 0.0) for _, v in strongest) or 1.0
+        b2b_share = sum(max(v, 0.0) for r, v in strongest if self._b2b[r]) / mass
+        categories: Counter[str] = Counter()
+        for r, v in strongest:
+            categories[self.topics[r].category] += max(v, 0.0) / mass
+        for r in values:
+            share = b2b_share if self._b2b[r] else 1.0 - b2b_share
+            values[r] *= TYPE_FLOOR + (1 - TYPE_FLOOR) * min(1.0, 2 * share)
+            # What the site is (a software vendor, a shop, a clinic) shows in the kind of topics
+            # its strongest matches are; topics of other kinds give way a little.
+            values[r] *= CATEGORY_FLOOR + (1 - CATEGORY_FLOOR) * min(1.0, 3 * categories[self.topics[r].category])
+        picked = self._diversify(values, limit)
+        col = {int(r): i for i, r in enumerate(rows)}
+        kp_vectors = self.embedder.embed([kp.text for kp in keyphrases]) if keyphrases else None
+        matches: list[Match] = []
+        ceiling = 1.0
+        for r in picked:
+            p = int(at[col[r]])
+            # Non-increasing in answer order: a topic picked later for diversity never shows a
+            # higher similarity than one before it.
+            ceiling = min(ceiling, round(min(max((values[r] - SIMILARITY_FLOOR) / SIMILARITY_SPAN, 0.0), 1.0), 4))
+            matches.append(Match(
+                self.topics[r],
+                ceiling,
+                self._explain(r, p, passages, lex_written, keyphrases, kp_vectors),
+                _clip(passages[p].text, EVIDENCE_CHARS),
+            ))
+        top_cos = float(cos[int(at[col[picked[0]]]), picked[0]]) if picked else 0.0
+        level = "low" if top_cos < CONFIDENCE[0] else "high" if top_cos >= CONFIDENCE[1] else "medium"
+        return Answer(matches, level, round(top_cos, 4))
+
+    def similar(self, text: str, *, k: int = 100) -> dict[int, float]:
+        """Topic id → cosine for the `k` topics nearest `text` in meaning (topic search)."""
+        if not self.topics or not text.strip():
+            return {}
+        query = self.embedder.embed([text])[0]
+        cos = np.maximum(self.vectors @ query, self.desc_vectors @ query)
+        k = min(k, len(self.topics))
+        top = np.argpartition(-cos, k - 1)[:k]
+        return {int(self._ids[r]): float(cos[r]) for r in top}
+
+    def _diversify(self, values: dict[int, float], limit: int) -> list[int]:
+        """Greedy maximal marginal relevance over the candidates; ties to the smaller topic id."""
+        ranked = sorted(values, key=lambda r: (-values[r], int(self._ids[r])))[: max(4 * limit, 40)]
+        ranked = [r for r in ranked if values[r] > 0]
+        if not ranked:
+            return []
+        vec = self.vectors[ranked]
+        sim = vec @ vec.T
+        penalty = np.zeros(len(ranked), dtype=np.float32)
+        base = np.asarray([values[r] for r in ranked], dtype=np.float32)
+        chosen: list[int] = []
+        free = np.ones(len(ranked), dtype=bool)
+        while len(chosen) < limit and free.any():
+            gain = np.where(free, base - MMR_LAMBDA * penalty, -np.inf)
+            i = int(np.argmax(gain))  # argmax takes the first: candidates are in (score, id) order
+            chosen.append(ranked[i])
+            free[i] = False
+            redundancy = np.clip((sim[i] - MMR_FLOOR) / (1 - MMR_FLOOR), 0.0, 1.0)
+            penalty = np.maximum(penalty, redundancy * base[i])
+        return chosen
+
+    def _explain(self, row: int, p: int, passages: Sequence[Passage], lex_written: dict[tuple[int, int], str],
+                 keyphrases: Sequence[Keyphrase], kp_vectors: Vectors | None) -> str:
+        """The site's phrase that best explains a topic: its name or keyword as written in the
+        matching passage, else the site keyphrase nearest the topic (preferring those in that
+        passage)."""
+        written = lex_written.get((p, row))
+        if written is None:
+            found = [(q, lex_written[(q, row)]) for q in range(len(passages)) if (q, row) in lex_written]
+            if found:
+                written = found[0][1]
+        if written is not None:
+            return written
+        if kp_vectors is None or not keyphrases:
+            return ""
+        sims = np.maximum(kp_vectors @ self.vectors[row], kp_vectors @ self.desc_vectors[row])
+        text = passages[p].text.lower()
+        inside = np.asarray([kp.text in text for kp in keyphrases], dtype=bool)
+        pool = np.where(inside, sims + 0.1, sims)
+        return keyphrases[int(np.argmax(pool))].text
 
 
-def _best_word(names: list[str], profile: PageProfile) -> str:
-    """A page word shared with the topic name, else the site's top keyphrase."""
-    for s in names:
-        if s in profile.word_counts:
-            return s
-    return profile.keyphrases[0].text if profile.keyphrases else ""
+_shared_lock = threading.Lock()
+_shared: OrderedDict[str, TopicIndex] = OrderedDict()
+_building: dict[str, threading.Lock] = {}
+SHARED_INDEXES = 2
+
+
+def shared_index(topics: Sequence[TopicRow], embedder: Embedder, *, cache_dir: Path | None,
+                 cancel: threading.Event | None = None) -> TopicIndex:
+    """The process's topic index for this inventory: built once, shared by every app in the
+    process (tests start many; a server starts one), two inventories kept at most."""
+    key = inventory_key(topics)
+    with _shared_lock:
+        if key in _shared:
+            _shared.move_to_end(key)
+            return _shared[key]
+        lock = _building.setdefault(key, threading.Lock())
+    with lock:  # a second caller waits for the first build instead of repeating it
+        with _shared_lock:
+            if key in _shared:
+                return _shared[key]
+        try:
+            index = TopicIndex(topics, embedder, cache_dir=cache_dir, cancel=cancel)
+        finally:
+            with _shared_lock:
+                _building.pop(key, None)
+        with _shared_lock:
+            _shared[key] = index
+            while len(_shared) > SHARED_INDEXES:
+                _shared.popitem(last=False)
+        return index
+
+
+def _clip(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
 
 
 def page_words(texts: Sequence[str]) -> Counter[str]:

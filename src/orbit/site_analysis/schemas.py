@@ -42,6 +42,8 @@ class SiteTopicMatchRead(ApiModel):
     category: str
     similarity: float = Field(ge=0, le=1)
     matched_keyword: str
+    # The passage of the site that matched, trimmed (absent from analyses stored before it existed).
+    evidence: str | None = None
 
 
 class SiteAnalysisRead(ApiModel):
@@ -54,6 +56,10 @@ class SiteAnalysisRead(ApiModel):
     summary: str | None
     keywords: list[str]
     topics: list[SiteTopicMatchRead]
+    # "high", "medium" or "low": how near the best topic is to anything the site says. "low"
+    # means the topics are guesses (a page about something the inventory lacks, or one that
+    # says little). Null for analyses stored before it was recorded.
+    confidence: str | None
     content_hash: str
     analyzed_at: UtcMillis
     created_at: UtcMillis | None  # when it was stored in the organization's history
@@ -69,10 +75,11 @@ class SiteAnalysisRead(ApiModel):
                 SiteTopicMatchRead(
                     topic_id=t.topic_id, topic_name=t.topic_name, type=t.type, industry=t.industry,
                     category=t.category, similarity=t.similarity, matched_keyword=t.matched_keyword,
+                    evidence=t.evidence,
                 )
                 for t in result.topics
             ],
-            content_hash=result.content_hash, analyzed_at=now, created_at=None,
+            confidence=result.confidence, content_hash=result.content_hash, analyzed_at=now, created_at=None,
         )
 
     @classmethod
@@ -81,5 +88,5 @@ class SiteAnalysisRead(ApiModel):
         return cls(
             id=row.id, url=row.url, final_url=row.final_url, company=row.company, summary=row.summary,
             keywords=list(row.keywords), topics=[SiteTopicMatchRead.model_validate(t) for t in topics],
-            content_hash=row.content_hash, analyzed_at=row.created_at, created_at=row.created_at,
+            confidence=row.confidence, content_hash=row.content_hash, analyzed_at=row.created_at, created_at=row.created_at,
         )

@@ -30,6 +30,7 @@ class TopicMatch:
     category: str
     similarity: float  # 0..1
     matched_keyword: str
+    evidence: str  # the passage of the site that matched, trimmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class SiteTopics:
     keywords: list[str]
     topics: list[TopicMatch]
     content_hash: str  # sha256 of the normalized extracted text of every page read
+    confidence: str  # "high", "medium" or "low": how near the best topic is to what the site says
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class Page:
 def _topic_json(t: TopicMatch) -> dict[str, object]:
     return {
         "topicId": t.topic_id, "topicName": t.topic_name, "type": t.type, "industry": t.industry,
-        "category": t.category, "similarity": t.similarity, "matchedKeyword": t.matched_keyword,
+        "category": t.category, "similarity": t.similarity, "matchedKeyword": t.matched_keyword, "evidence": t.evidence,
     }
 
 
@@ -64,7 +66,7 @@ def record_analysis(session: Session, *, org_id: str, result: SiteTopics, now: d
         id=str(uuid.uuid4()), organization_id=org_id, url=result.url[:2048], final_url=result.final_url[:2048],
         company=result.company[:255] if result.company else None, summary=result.summary,
         keywords=list(result.keywords), topics=[_topic_json(t) for t in result.topics],
-        content_hash=result.content_hash, created_at=now or datetime.now(UTC),
+        content_hash=result.content_hash, confidence=result.confidence, created_at=now or datetime.now(UTC),
     )
     session.add(row)
     session.flush()

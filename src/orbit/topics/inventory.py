@@ -5,12 +5,17 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orbit.warehouse.topics import TopicRow
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Topic search by meaning: query → {topic id: cosine} for the topics nearest it.
+Neighbours = Callable[[str], Mapping[int, float]]
+SEMANTIC_FLOOR = 0.40  # a topic found by meaning alone needs at least this cosine
+# What a lexical match adds to a topic's cosine when lexical and semantic candidates are merged.
+_TIER_BONUS = {2: 0.30, 3: 0.20, 4: 0.12, 5: 0.08}
 
 
 def _norm(text: str) -> str:
@@ -60,6 +65,7 @@ class Inventory:
     def __init__(self, topics: Sequence[TopicRow]) -> None:
         self.topics: list[TopicRow] = sorted(topics, key=lambda t: (t.name.lower(), t.topic_id))
         self.by_id: dict[int, TopicRow] = {t.topic_id: t for t in self.topics}
+        self._row: dict[int, int] = {t.topic_id: i for i, t in enumerate(self.topics)}
         self._names = [_norm(t.name) for t in self.topics]
         self._keywords = [" | ".join(_norm(k) for k in t.keywords) for t in self.topics]
         self._name_index = _PrefixIndex([_words(t.name) for t in self.topics])
@@ -102,11 +108,15 @@ class Inventory:
         Ranks: exact name, name prefix, every query word a prefix of a name word, substring of
         the name, then keyword matches; ties go to the shorter, then alphabetically first name.
         """
+        tier = self._tiers(q)
+        return sorted(tier, key=lambda i: (tier[i], len(self._names[i]), self._names[i], self.topics[i].topic_id))
+
+    def _tiers(self, q: str) -> dict[int, int]:
         ql = _norm(q)
         words = _words(q)
-        if not ql:
-            return []
         tier: dict[int, int] = {}
+        if not ql:
+            return tier
         for i in self._all_words(self._name_index, words) if words else ():
             name = self._names[i]
             tier[i] = 0 if name == ql else 1 if name.startswith(ql) else 2
@@ -118,13 +128,31 @@ class Inventory:
         for i, kw in enumerate(self._keywords):
             if i not in tier and ql in kw:
                 tier[i] = 5
-        return sorted(tier, key=lambda i: (tier[i], len(self._names[i]), self._names[i], self.topics[i].topic_id))
+        return tier
+
+    def semantic_ranked(self, q: str, neighbours: Neighbours) -> list[int]:
+        """Indexes of topics for `q`, best first: exact name, then name prefix (as `ranked`),
+        then lexical and meaning-based matches merged by cosine plus a bonus for the lexical
+        tier, so "pay my staff" finds Payroll Software and "crm" still finds CRM names first."""
+        tier = self._tiers(q)
+        cos = {self._row[tid]: c for tid, c in neighbours(q).items() if tid in self._row}
+        head = sorted((i for i, t in tier.items() if t <= 1),
+                      key=lambda i: (tier[i], len(self._names[i]), self._names[i], self.topics[i].topic_id))
+        rest = {i for i, t in tier.items() if t > 1} | {i for i, c in cos.items() if c >= SEMANTIC_FLOOR}
+        rest -= set(head)
+
+        def score(i: int) -> float:
+            return cos.get(i, 0.0) + _TIER_BONUS.get(tier.get(i, 9), 0.0)
+
+        return head + sorted(rest, key=lambda i: (-score(i), len(self._names[i]), self._names[i]))
 
     def search(
-        self, q: str, *, type_: str | None = None, industry: str | None = None, limit: int = 10
+        self, q: str, *, type_: str | None = None, industry: str | None = None, limit: int = 10,
+        neighbours: Neighbours | None = None,
     ) -> list[TopicRow]:
+        """Best matches first; with `neighbours`, topics found by meaning join the lexical ones."""
         out: list[TopicRow] = []
-        for i in self.ranked(q):
+        for i in self.semantic_ranked(q, neighbours) if neighbours is not None else self.ranked(q):
             if self._allowed(i, type_, industry, None):
                 out.append(self.topics[i])
                 if len(out) == limit:

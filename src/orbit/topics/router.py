@@ -76,14 +76,20 @@ def topic_facets(request: Request, response: Response, snap: CatalogDep) -> Enve
 
 @router.get("/search", response_model=Envelope[list[TopicRead]])
 def search_topics(
+    request: Request,
     snap: CatalogDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     type_: TypeQuery = None,
     industry: Text100 = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Envelope[list[TopicRead]]:
-    """Autocomplete topic names: exact and prefix matches first, then word and keyword matches."""
-    found = service.search(snap, q=q, type_=type_, industry=industry, limit=limit)
+    """Find topics: exact and prefix name matches first, then word, keyword and meaning matches
+    merged ("pay my staff" finds Payroll Software once the topic index is built)."""
+    analyzer = request.app.state.site_analyzer
+    version = str(snap.stamp.topics_version)
+    index = analyzer.built() if analyzer.ready(version) else None
+    found = service.search(snap, q=q, type_=type_, industry=industry, limit=limit,
+                           neighbours=index.similar if index is not None else None)
     return envelope([TopicRead.of(t) for t in found])
 
 

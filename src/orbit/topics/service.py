@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.datasets import service as datasets
 from orbit.errors import NotFound, ValidationFailed
-from orbit.topics.inventory import Inventory
+from orbit.topics.inventory import Inventory, Neighbours
 from orbit.warehouse import topics as topics_sql
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.topics import DailyStat, TopicRow
@@ -118,10 +118,14 @@ def browse(
     return Page(hits[offset : offset + limit], len(hits))
 
 
-def search(snap: Snapshot, *, q: str, type_: str | None, industry: str | None, limit: int) -> list[TopicRow]:
+def search(
+    snap: Snapshot, *, q: str, type_: str | None, industry: str | None, limit: int, neighbours: Neighbours | None = None
+) -> list[TopicRow]:
+    """Lexical matches, merged with matches by meaning when `neighbours` is given (the topic
+    index is built); exact names and name prefixes always come first."""
     if not q.strip():
         raise ValidationFailed.field("q", "q must contain at least one non-space character")
-    return snap.inventory.search(q, type_=type_, industry=industry, limit=limit)
+    return snap.inventory.search(q, type_=type_, industry=industry, limit=limit, neighbours=neighbours)
 
 
 def get_topic(snap: Snapshot, topic_id: int) -> TopicRow:
