@@ -132,7 +132,7 @@ def server_process(env: dict[str, str], **overrides: str) -> Iterator[tuple[str,
                             stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 300  # the topic index may embed the inventory first
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:

@@ -113,7 +113,7 @@ def test_descriptions(topics: list[TopicRecord]) -> None:
 
 def test_keywords(topics: list[TopicRecord]) -> None:
     for t in topics:
-        assert 2 <= len(t.keywords) <= 12, t
+        assert 2 <= len(t.keywords) <= 15, t
         assert len(set(t.keywords)) == len(t.keywords), t
         for kw in t.keywords:
             assert kw and kw == kw.lower() and kw == kw.strip(), t

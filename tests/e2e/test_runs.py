@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_serve import ORBIT, _env, _free_port
+from tests.e2e.test_serve import ORBIT, READY_TIMEOUT_S, _env, _free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
 
@@ -26,7 +26,7 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    _until(lambda: _ready(base), f"{base} did not start", proc=proc)
+    _until(lambda: _ready(base), f"{base} did not start", proc=proc, timeout=READY_TIMEOUT_S)
     return proc, base
 
 

@@ -24,6 +24,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+READY_TIMEOUT_S = 300
+
+
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
     env.update({"ORBIT_DATA_DIR": str(data_dir), "ORBIT_LOG_LEVEL": "warning", "COLUMNS": "250"})
@@ -46,7 +49,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _DATA_DIRS[f"http://127.0.0.1:{port}"] = data_dir
     proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # Ready once the topic index is built: seconds with the vector cache warm, up to ~2 minutes
+    # on a machine that has never embedded this inventory.
+    deadline = time.monotonic() + READY_TIMEOUT_S
     try:
         while True:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +238,20 @@ def test_the_embedding_model_loads_without_the_network(monkeypatch: Any) -> None
     assert vectors.shape == (3, DIM)
     assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
     assert not vectors[2].any()  # an empty text has no direction
+
+
+def test_the_index_is_built_in_the_background_and_ready_per_version(tmp_path: Path) -> None:
+    from orbit.settings import SiteAnalysisSettings
+    from orbit.site_analysis.analyzer import SiteAnalyzer
+    from orbit.topics.inventory import Inventory
+
+    analyzer = SiteAnalyzer(SiteAnalysisSettings(), cache_dir=tmp_path)
+    inventory = Inventory(TOPICS)
+    assert not analyzer.ready("v1")
+    analyzer.prepare(inventory, "v1")  # returns at once; the build runs in a thread
+    deadline = time.monotonic() + 120
+    while not analyzer.ready("v1") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert analyzer.ready("v1") and not analyzer.ready("v2")
+    assert {t.topic_id for t in analyzer.index(inventory, "v1").topics} == {t.topic_id for t in TOPICS}
+    analyzer.close()

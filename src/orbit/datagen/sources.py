@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MIN_KEYWORDS = 3
-MAX_KEYWORDS = 12
+MAX_KEYWORDS = 15
 
 # ---------------------------------------------------------------------------
 # Source-specific mappings.
@@ -676,7 +676,10 @@ def catalog_files() -> list[str]:
 
 def catalog_drafts() -> Iterator[Draft]:
     """Every topic of data/catalog/*.txt: "@type|Industry|Category" headers, then
-    "Name | keyword; keyword | One-sentence description." lines."""
+    "Name | keyword; keyword | One-sentence description. | plain phrase; plain phrase" lines.
+
+    The optional fourth field holds how people say it without the category's words ("pay my
+    staff on time"); the phrases join the keywords, after the category's own terms."""
     for file in catalog_files():
         section: tuple[str, str, str] | None = None
         for name, number, line in _catalog_lines(file):
@@ -688,11 +691,13 @@ def catalog_drafts() -> Iterator[Draft]:
                 section = (parts[0], parts[1], parts[2])
                 continue
             fields = [f.strip() for f in line.split(" | ")]
-            if section is None or len(fields) != 3 or not all(fields):
-                raise ValueError(f"{where}: expected 'Name | keywords | description' after a header")
-            topic, kws, desc = fields
+            if section is None or len(fields) not in (3, 4) or not all(fields):
+                raise ValueError(f"{where}: expected 'Name | keywords | description [| phrases]' after a header")
+            topic, kws, desc = fields[:3]
             written = [k.strip() for k in kws.split(";") if k.strip()]
-            yield Draft(topic, section[0], section[1], section[2], _sentence(desc), keywords([topic, *written]))
+            plain = [k.strip() for k in fields[3].split(";") if k.strip()] if len(fields) == 4 else []
+            yield Draft(topic, section[0], section[1], section[2], _sentence(desc),
+                        keywords([topic, *written[: MAX_KEYWORDS - 1 - len(plain)], *plain]))
 
 
 # ---------------------------------------------------------------------------

@@ -44,6 +44,9 @@ Scores = npt.NDArray[np.float32]
 MAX_NGRAM = 4
 PER_PASSAGE = 12  # topics each passage proposes
 EVIDENCE_CHARS = 240
+PHRASE_WORDS = 4  # keywords this long are plain descriptions, embedded on their own
+# What is embedded per topic (see topic_texts); part of the vector cache key.
+VECTOR_LAYOUT = f"name+4 keywords | description | keywords of {PHRASE_WORDS}+ words"
 # Words that name the form of an offering, not its subject.
 FORM_WORDS = frozenset([
     "software", "service", "system", "platform", "tool", "solution", "management", "product", "app",
@@ -52,7 +55,7 @@ FORM_WORDS = frozenset([
 # Audiences and verticals a variant can be made for; with the inventory's industry names, they
 # tell "Restaurant POS Systems" (a variant) from "Sales Forecasting" (a subject of its own).
 AUDIENCE_WORDS = frozenset(stem(w) for w in ["small", "business", "businesses", "smb", "smbs", "midsize", "mid-market", "enterprise", "enterprises", "startup", "startups", "freelancer", "freelancers", "solopreneur", "self-employed", "contractor", "contractors", "agency", "agencies", "nonprofit", "nonprofits", "non-profit", "charity", "charities", "church", "churches", "ministry", "school", "schools", "k-12", "college", "colleges", "university", "universities", "campus", "student", "students", "teacher", "teachers", "government", "public", "sector", "municipal", "city", "cities", "state", "federal", "military", "restaurant", "restaurants", "cafe", "cafes", "bar", "bars", "hotel", "hotels", "hospitality", "salon", "salons", "spa", "spas", "barbershop", "gym", "gyms", "fitness", "studio", "studios", "dental", "dentist", "dentists", "orthodontist", "medical", "physician", "physicians", "doctor", "doctors", "clinic", "clinics", "hospital", "hospitals", "healthcare", "health", "pharmacy", "pharmacies", "veterinary", "vet", "vets", "law", "legal", "lawyer", "lawyers", "attorney", "attorneys", "firm", "firms", "accountant", "accountants", "accounting", "cpa", "bookkeeper", "bookkeepers", "construction", "builder", "builders", "homebuilder", "real", "estate", "realtor", "realtors", "broker", "brokers", "brokerage", "property", "properties", "landlord", "landlords", "apartment", "multifamily", "retail", "retailer", "retailers", "store", "stores", "shop", "shops", "ecommerce", "e-commerce", "manufacturing", "manufacturer", "manufacturers", "factory", "plant", "warehouse", "distributor", "distributors", "wholesale", "logistics", "trucking", "fleet", "fleets", "carrier", "carriers", "farm", "farms", "farmer", "farmers", "agriculture", "winery", "wineries", "brewery", "breweries", "insurance", "insurer", "insurers", "agent", "agents", "bank", "banks", "credit", "union", "unions", "lender", "lenders", "mortgage", "automotive", "auto", "dealer", "dealers", "dealership", "dealerships", "car", "repair", "shop", "shops", "field", "home", "homes", "homeowner", "homeowners", "family", "families", "kid", "kids", "parent", "parents", "senior", "seniors", "pet", "event", "events", "wedding", "weddings", "photographer", "photographers", "creator", "creators", "musician", "musicians", "artist", "artists", "developer", "developers", "engineer", "engineers", "designer", "designers", "marketer", "marketers", "sales", "team", "teams", "hr", "recruiter", "recruiters", "staffing", "utility", "utilities", "energy", "oil", "gas", "mining", "telecom", "media", "publisher", "publishers", "nonprofit", "association", "associations", "club", "clubs", "hoa"])
-LEXICAL = 0.10  # a topic name or keyword phrase found in a passage, in cosine units
+LEXICAL = 0.20  # a topic name or keyword phrase found in a passage, in cosine units
 LEXICAL_GATE = (0.20, 0.15)  # the bonus fades in as the passage's cosine goes from 0.20 to 0.35
 NAME_STRENGTH, PHRASE_STRENGTH, WORD_STRENGTH = 1.0, 0.7, 0.25
 SUPPORT = 0.25  # share of a topic's second-best passage added to its best
@@ -63,7 +66,11 @@ VARIANT_CAP = 0.98  # ... and never outranks its base
 TYPE_SAMPLE = 10  # strongest candidates whose B2B/B2C mix sets the site's type
 TYPE_FLOOR = 0.75  # a topic of the site's other type keeps this share
 CATEGORY_FLOOR = 0.85  # a topic of a category absent from the strongest candidates keeps this share
-MMR_LAMBDA = 0.45  # how much similarity to an already picked topic costs
+INDUSTRY_FLOOR = 0.8  # ... and of an industry absent from them
+COHERENCE_ANCHORS = 5  # strongest candidates that set the site's field
+COHERENCE_FLOOR = 0.7  # a topic unlike all of them keeps this share
+COHERENCE_SPAN = (0.2, 0.4)  # its mean cosine with its two nearest anchors: from no to full coherence
+MMR_LAMBDA = 0.2  # how much similarity to an already picked topic costs
 MMR_FLOOR = 0.55  # topic-topic cosines below this are not redundancy
 SIMILARITY_FLOOR, SIMILARITY_SPAN = 0.15, 1.0  # score → similarity 0..1
 CONFIDENCE = (0.38, 0.50)  # best cosine below the first: low confidence; above the second: high
@@ -86,7 +93,7 @@ class Answer:
 
 def inventory_key(topics: Sequence[TopicRow]) -> str:
     """A hash of everything matching reads from the inventory, plus the embedding model."""
-    digest = hashlib.sha256(MODEL_ID.encode())
+    digest = hashlib.sha256(f"{MODEL_ID}\x1d{VECTOR_LAYOUT}".encode())
     for t in topics:
         digest.update(f"\x1e{t.topic_id}\x1f{t.name}\x1f{t.description}\x1f{'|'.join(t.keywords)}".encode())
     return digest.hexdigest()[:32]
@@ -183,9 +190,17 @@ class TopicIndex:
         self._generic = self._generality()
         path = cache_dir / f"topic-vectors-{self.key}.npy" if cache_dir is not None else None
         texts = [text for t in self.topics for text in topic_texts(t)]
-        both = _load_or_embed(path, texts, embedder, cancel)
-        self.vectors = both[0::2]  # name and keywords: also the topic's place for diversity
-        self.desc_vectors = both[1::2]
+        # Plain phrases among the keywords ("pay my staff on time"): more ways to say the topic.
+        phrases = [(row, k) for row, t in enumerate(self.topics) for k in t.keywords if len(k.split()) >= PHRASE_WORDS]
+        every = _load_or_embed(path, texts + [k for _, k in phrases], embedder, cancel)
+        n2 = 2 * len(self.topics)
+        self.vectors = every[0:n2:2]  # name and keywords: also the topic's place for diversity
+        self.desc_vectors = every[1:n2:2]
+        self._phrase_vectors = every[n2:]
+        owners = np.asarray([row for row, _ in phrases], dtype=np.int64)
+        # Phrases are listed topic by topic: each topic's run starts where its owner changes.
+        self._phrase_starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else owners
+        self._phrase_owners = owners[self._phrase_starts] if len(owners) else owners
 
     def _variants(self) -> tuple[list[int], list[frozenset[str]]]:
         """For each topic, the row of the topic it is a variant of (-1 for none) and the stems
@@ -262,7 +277,7 @@ class TopicIndex:
         texts = [p.text for p in passages]
         pv = self.embedder.embed(texts)
         # A passage is as near a topic as it is to either of its texts.
-        cos = np.maximum(pv @ self.vectors.T, pv @ self.desc_vectors.T).astype(np.float32)  # passages x topics
+        cos = self._cosines(pv)  # passages x topics
         weights = np.asarray([p.weight for p in passages], dtype=np.float32)[:, None]
         lex, lex_written = self._lexical(passages)
         gate_lo, gate_span = LEXICAL_GATE
@@ -303,14 +318,25 @@ class TopicIndex:
         mass = sum(max(v, 0.0) for _, v in strongest) or 1.0
         b2b_share = sum(max(v, 0.0) for r, v in strongest if self._b2b[r]) / mass
         categories: Counter[str] = Counter()
+        industries: Counter[str] = Counter()
         for r, v in strongest:
             categories[self.topics[r].category] += max(v, 0.0) / mass
+            industries[self.topics[r].industry] += max(v, 0.0) / mass
+        # The site's field: the strongest candidates as anchors; a topic far from all of them
+        # (charting for patients on a data site) is probably a word's other sense.
+        anchors = self.vectors[[r for r, _ in strongest[:COHERENCE_ANCHORS]]]
         for r in values:
             share = b2b_share if self._b2b[r] else 1.0 - b2b_share
             values[r] *= TYPE_FLOOR + (1 - TYPE_FLOOR) * min(1.0, 2 * share)
             # What the site is (a software vendor, a shop, a clinic) shows in the kind of topics
             # its strongest matches are; topics of other kinds give way a little.
             values[r] *= CATEGORY_FLOOR + (1 - CATEGORY_FLOOR) * min(1.0, 3 * categories[self.topics[r].category])
+            values[r] *= INDUSTRY_FLOOR + (1 - INDUSTRY_FLOOR) * min(1.0, 3 * industries[self.topics[r].industry])
+            if len(anchors):
+                near = np.sort(anchors @ self.vectors[r])[-2:]
+                coherence = float(near.mean())
+                values[r] *= COHERENCE_FLOOR + (1 - COHERENCE_FLOOR) * min(max(
+                    (coherence - COHERENCE_SPAN[0]) / COHERENCE_SPAN[1], 0.0), 1.0)
         picked = self._diversify(values, limit)
         col = {int(r): i for i, r in enumerate(rows)}
         kp_vectors = self.embedder.embed([kp.text for kp in keyphrases]) if keyphrases else None
@@ -331,12 +357,22 @@ class TopicIndex:
         level = "low" if top_cos < CONFIDENCE[0] else "high" if top_cos >= CONFIDENCE[1] else "medium"
         return Answer(matches, level, round(top_cos, 4))
 
+    def _cosines(self, queries: Vectors) -> Scores:
+        """Each query's cosine with each topic: the best of its name, its description and its
+        plain phrases."""
+        cos: Scores = np.maximum(queries @ self.vectors.T, queries @ self.desc_vectors.T).astype(np.float32)
+        if len(self._phrase_owners):
+            by_phrase = queries @ self._phrase_vectors.T
+            best = np.maximum.reduceat(by_phrase, self._phrase_starts, axis=1)
+            cos[:, self._phrase_owners] = np.maximum(cos[:, self._phrase_owners], best)
+        return cos
+
     def similar(self, text: str, *, k: int = 100) -> dict[int, float]:
         """Topic id → cosine for the `k` topics nearest `text` in meaning (topic search)."""
         if not self.topics or not text.strip():
             return {}
         query = self.embedder.embed([text])[0]
-        cos = np.maximum(self.vectors @ query, self.desc_vectors @ query)
+        cos = self._cosines(query[None, :])[0]
         k = min(k, len(self.topics))
         top = np.argpartition(-cos, k - 1)[:k]
         return {int(self._ids[r]): float(cos[r]) for r in top}

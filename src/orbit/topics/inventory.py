@@ -13,7 +13,10 @@ from orbit.warehouse.topics import TopicRow
 _WORD = re.compile(r"[a-z0-9]+")
 # Topic search by meaning: query → {topic id: cosine} for the topics nearest it.
 Neighbours = Callable[[str], Mapping[int, float]]
-SEMANTIC_FLOOR = 0.40  # a topic found by meaning alone needs at least this cosine
+SEMANTIC_FLOOR = 0.30  # a topic found by meaning alone needs at least this cosine
+_QUERY_STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "at", "be", "by", "can", "do", "for", "from", "get", "how", "i", "in", "is", "it", "me", "my", "of", "on", "or", "our", "the", "to", "we", "what", "who", "with", "you", "your"]
+)
 # What a lexical match adds to a topic's cosine when lexical and semantic candidates are merged.
 _TIER_BONUS = {2: 0.30, 3: 0.20, 4: 0.12, 5: 0.08}
 
@@ -141,8 +144,12 @@ class Inventory:
         rest = {i for i, t in tier.items() if t > 1} | {i for i, c in cos.items() if c >= SEMANTIC_FLOOR}
         rest -= set(head)
 
+        # A query of many words describes what it wants: its meaning counts more than the words
+        # it happens to share with a name ("a homepage for my bakery" is not "Bakery Boxes").
+        scale = min(1.0, 2.0 / max(1, len(set(_words(q)) - _QUERY_STOPWORDS)))
+
         def score(i: int) -> float:
-            return cos.get(i, 0.0) + _TIER_BONUS.get(tier.get(i, 9), 0.0)
+            return cos.get(i, 0.0) + scale * _TIER_BONUS.get(tier.get(i, 9), 0.0)
 
         return head + sorted(rest, key=lambda i: (-score(i), len(self._names[i]), self._names[i]))
 
