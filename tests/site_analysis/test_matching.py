@@ -255,3 +255,24 @@ def test_the_index_is_built_in_the_background_and_ready_per_version(tmp_path: Pa
     assert analyzer.ready("v1") and not analyzer.ready("v2")
     assert {t.topic_id for t in analyzer.index(inventory, "v1").topics} == {t.topic_id for t in TOPICS}
     analyzer.close()
+
+
+def test_a_heading_topic_refined_by_many_gives_way(embedder: Embedder) -> None:
+    refinements = ["Marketing Software", "Security", "Hosting", "Deliverability", "Verification",
+                   "Signature Software", "Archiving", "Client Software", "Encryption"]
+    topics = [_topic(200, "Email", "b2b", "Technology", "Technology",
+                     "Sending and receiving electronic messages, and everything around it.", "email", "e-mail", "inbox")]
+    topics += [_topic(201 + i, f"Email {r}", "b2b", "Marketing" if i == 0 else "Technology", "Software",
+                      f"Tools and services for email {r.lower()} used by businesses of every size.",
+                      f"email {r.lower()}", f"{r.lower()} for email")
+               for i, r in enumerate(refinements)]
+    topics[1] = dataclasses.replace(topics[1], description="Software to design newsletters, manage subscriber "
+                                    "lists and send email campaigns to customers.")
+    index = TopicIndex(topics, embedder)
+    page = """<html><head><title>Sendwell | Newsletters your customers open</title></head><body>
+    <h1>Email campaigns made simple</h1><p>Design newsletters, grow your subscriber list and send
+    email campaigns that get opened.</p><h2>Email automation</h2><p>Welcome series and drip emails
+    that send themselves.</p></body></html>"""
+    found = names(analyze(index, page, "Sendwell"))
+    assert "Email Marketing Software" in found[:2]
+    assert "Email" not in found[:3]

@@ -31,7 +31,7 @@ from orbit.site_analysis.embedding import shared_embedder
 from orbit.site_analysis.extract import PageContent, company_name, extract_page, pick_extra_pages, summary
 from orbit.site_analysis.fetcher import FetchedPage, FetchLimits, Resolver, SafeFetcher, system_resolver
 from orbit.site_analysis.keywords import SiteTerms, site_terms
-from orbit.site_analysis.matcher import BuildCancelled, TopicIndex, page_words, shared_index
+from orbit.site_analysis.matcher import Answer, BuildCancelled, TopicIndex, page_words, shared_index
 from orbit.site_analysis.passages import site_passages
 from orbit.site_analysis.service import SiteTopics, TopicMatch
 from orbit.topics.inventory import Inventory
@@ -68,6 +68,14 @@ def site_words(pages: list[PageContent]) -> set[str]:
     for page in pages:
         texts += [page.title, page.description, *page.headings, page.body]
     return set(page_words(texts))
+
+
+def match_pages(index: TopicIndex, pages: list[PageContent], *, limit: int) -> tuple[str | None, SiteTerms, Answer]:
+    """Extracted pages (home page first) → company name, keyphrases and the matched topics."""
+    company = company_name(pages, httpx.URL(pages[0].url).host)
+    terms = site_terms(pages, index.lexicon, company=company)
+    answer = index.match(site_passages(pages), terms.keyphrases, site_words=site_words(pages), limit=limit)
+    return company, terms, answer
 
 
 def shown_keywords(terms: SiteTerms, matched: list[str], known: frozenset[str]) -> list[str]:
@@ -230,11 +238,7 @@ class SiteAnalyzer:
         self, url: httpx.URL, pages: list[PageContent], digest: str, inventory: Inventory, version: str
     ) -> SiteTopics:
         index = self.index(inventory, version)
-        final = httpx.URL(pages[0].url)
-        company = company_name(pages, final.host)
-        terms = site_terms(pages, index.lexicon, company=company)
-        answer = index.match(site_passages(pages), terms.keyphrases, site_words=site_words(pages),
-                             limit=self.settings.max_topics)
+        company, terms, answer = match_pages(index, pages, limit=self.settings.max_topics)
         matches = answer.matches
         return SiteTopics(
             url=str(url), final_url=pages[0].url, company=company, summary=summary(pages),

@@ -52,15 +52,16 @@ FORM_WORDS = frozenset([
     "software", "service", "system", "platform", "tool", "solution", "management", "product", "app",
     "application", "provider", "program", "technology",
 ])
-# Audiences and verticals a variant can be made for; with the inventory's industry names, they
-# tell "Restaurant POS Systems" (a variant) from "Sales Forecasting" (a subject of its own).
+# Audiences and verticals a variant can be made for: they tell "Restaurant POS Systems" (a
+# variant) from "Sales Forecasting" (a subject of its own).
 AUDIENCE_WORDS = frozenset(stem(w) for w in ["small", "business", "businesses", "smb", "smbs", "midsize", "mid-market", "enterprise", "enterprises", "startup", "startups", "freelancer", "freelancers", "solopreneur", "self-employed", "contractor", "contractors", "agency", "agencies", "nonprofit", "nonprofits", "non-profit", "charity", "charities", "church", "churches", "ministry", "school", "schools", "k-12", "college", "colleges", "university", "universities", "campus", "student", "students", "teacher", "teachers", "government", "public", "sector", "municipal", "city", "cities", "state", "federal", "military", "restaurant", "restaurants", "cafe", "cafes", "bar", "bars", "hotel", "hotels", "hospitality", "salon", "salons", "spa", "spas", "barbershop", "gym", "gyms", "fitness", "studio", "studios", "dental", "dentist", "dentists", "orthodontist", "medical", "physician", "physicians", "doctor", "doctors", "clinic", "clinics", "hospital", "hospitals", "healthcare", "health", "pharmacy", "pharmacies", "veterinary", "vet", "vets", "law", "legal", "lawyer", "lawyers", "attorney", "attorneys", "firm", "firms", "accountant", "accountants", "accounting", "cpa", "bookkeeper", "bookkeepers", "construction", "builder", "builders", "homebuilder", "real", "estate", "realtor", "realtors", "broker", "brokers", "brokerage", "property", "properties", "landlord", "landlords", "apartment", "multifamily", "retail", "retailer", "retailers", "store", "stores", "shop", "shops", "ecommerce", "e-commerce", "manufacturing", "manufacturer", "manufacturers", "factory", "plant", "warehouse", "distributor", "distributors", "wholesale", "logistics", "trucking", "fleet", "fleets", "carrier", "carriers", "farm", "farms", "farmer", "farmers", "agriculture", "winery", "wineries", "brewery", "breweries", "insurance", "insurer", "insurers", "agent", "agents", "bank", "banks", "credit", "union", "unions", "lender", "lenders", "mortgage", "automotive", "auto", "dealer", "dealers", "dealership", "dealerships", "car", "repair", "shop", "shops", "field", "home", "homes", "homeowner", "homeowners", "family", "families", "kid", "kids", "parent", "parents", "senior", "seniors", "pet", "event", "events", "wedding", "weddings", "photographer", "photographers", "creator", "creators", "musician", "musicians", "artist", "artists", "developer", "developers", "engineer", "engineers", "designer", "designers", "marketer", "marketers", "sales", "team", "teams", "hr", "recruiter", "recruiters", "staffing", "utility", "utilities", "energy", "oil", "gas", "mining", "telecom", "media", "publisher", "publishers", "nonprofit", "association", "associations", "club", "clubs", "hoa"])
-LEXICAL = 0.20  # a topic name or keyword phrase found in a passage, in cosine units
+LEXICAL = 0.25  # a topic name or keyword phrase found in a passage, in cosine units
 LEXICAL_GATE = (0.20, 0.15)  # the bonus fades in as the passage's cosine goes from 0.20 to 0.35
 NAME_STRENGTH, PHRASE_STRENGTH, WORD_STRENGTH = 1.0, 0.7, 0.25
 SUPPORT = 0.25  # share of a topic's second-best passage added to its best
 CENTROID = 0.5  # share of the topic's cosine with the whole site (the passages' weighted mean)
-GENERIC = 0.035  # cosine taken off per doubling of the topics that refine a topic's name
+GENERIC = 0.035  # cosine taken off per doubling of the topics that refine a topic's name ...
+GENERIC_FREE = 3.0  # ... past the first 2**3 - 1 of them
 VARIANT_FLOOR = 0.55  # a variant whose audience the site never names keeps this share
 VARIANT_CAP = 0.98  # ... and never outranks its base
 TYPE_SAMPLE = 10  # strongest candidates whose B2B/B2C mix sets the site's type
@@ -125,24 +126,26 @@ def _embed_all(texts: list[str], embedder: Embedder, cancel: threading.Event | N
 
 
 def _load_or_embed(path: Path | None, texts: list[str], embedder: Embedder,
-                   cancel: threading.Event | None = None) -> Vectors:
+                   cancel: threading.Event | None = None) -> npt.NDArray[np.float16]:
+    """The texts' vectors as float16 (how they are cached), from the cache file when it holds them.
+    The file is memory-mapped: callers convert only the slices they keep."""
     if path is not None and path.exists():
         try:
-            cached: Vectors = np.load(path, allow_pickle=False).astype(np.float32)
-            if cached.shape[0] == len(texts):
+            cached: npt.NDArray[np.float16] = np.load(path, allow_pickle=False, mmap_mode="r")
+            if cached.shape[0] == len(texts) and cached.dtype == np.float16:
                 return cached
         except (OSError, ValueError):
             log.warning("ignoring an unreadable topic-vector cache at %s", path)
     # Stored as float16; fresh vectors get the same rounding, so answers do not change when a
     # restart reads them back.
-    vectors: Vectors = _embed_all(texts, embedder, cancel).astype(np.float16).astype(np.float32)
+    vectors: npt.NDArray[np.float16] = _embed_all(texts, embedder, cancel).astype(np.float16)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Write then rename, so a concurrent reader never sees half a file.
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
             with os.fdopen(fd, "wb") as fh:
-                np.save(fh, vectors.astype(np.float16))
+                np.save(fh, vectors)
             os.replace(tmp, path)
         except OSError:
             log.warning("could not cache topic vectors at %s; they are recomputed after a restart", path)
@@ -175,8 +178,9 @@ class TopicIndex:
         self._phrase_rows: dict[str, list[tuple[int, float]]] = defaultdict(list)
         df: Counter[str] = Counter()
         for row, t in enumerate(self.topics):
+            # Plain phrases ("pay my staff on time") are matched by meaning, not verbatim.
             strengths = {phrase_key(k): PHRASE_STRENGTH if len(content_stems(k)) > 1 else WORD_STRENGTH
-                         for k in t.keywords}
+                         for k in t.keywords if len(k.split()) < PHRASE_WORDS}
             strengths[phrase_key(t.name)] = NAME_STRENGTH
             for key, strength in strengths.items():
                 if key:
@@ -185,7 +189,8 @@ class TopicIndex:
         self.lexicon = Lexicon(doc_freq=dict(df), n_docs=n, known_phrases=frozenset(self._phrase_rows))
         # A name's subject: its words less those naming the form of an offering ("software").
         self._cores = [frozenset(name_stems(t.name)) - FORM_WORDS for t in self.topics]
-        self._audience_words = AUDIENCE_WORDS | {stem(w) for t in self.topics for w in t.industry.lower().split()}
+        # Not the industry names: "Marketing" or "Security" name what a topic is about, not for whom.
+        self._audience_words = AUDIENCE_WORDS
         self._base, self._audience = self._variants()
         self._generic = self._generality()
         path = cache_dir / f"topic-vectors-{self.key}.npy" if cache_dir is not None else None
@@ -194,9 +199,11 @@ class TopicIndex:
         phrases = [(row, k) for row, t in enumerate(self.topics) for k in t.keywords if len(k.split()) >= PHRASE_WORDS]
         every = _load_or_embed(path, texts + [k for _, k in phrases], embedder, cancel)
         n2 = 2 * len(self.topics)
-        self.vectors = every[0:n2:2]  # name and keywords: also the topic's place for diversity
-        self.desc_vectors = every[1:n2:2]
-        self._phrase_vectors = every[n2:]
+        # Contiguous float32 copies (BLAS reads them directly; strided views would be copied per call).
+        self.vectors: Vectors = every[0:n2:2].astype(np.float32)  # name and keywords; also for diversity
+        self.desc_vectors: Vectors = every[1:n2:2].astype(np.float32)
+        self._phrase_vectors: Vectors = every[n2:].astype(np.float32)
+        del every
         owners = np.asarray([row for row, _ in phrases], dtype=np.int64)
         # Phrases are listed topic by topic: each topic's run starts where its owner changes.
         self._phrase_starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else owners
@@ -245,7 +252,9 @@ class TopicIndex:
                             refined[parent] += 1
         out = np.zeros(len(self.topics), dtype=np.float32)
         for row, count in refined.items():
-            out[row] = GENERIC * math.log2(1 + count)
+            # A few refinements are normal for a good topic ("Data Warehousing"); dozens make a
+            # heading, not a subject ("Sales", "Email").
+            out[row] = GENERIC * max(0.0, math.log2(1 + count) - GENERIC_FREE)
         return out
 
     def _lexical(self, passages: Sequence[Passage]) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], str]]:
@@ -317,8 +326,8 @@ class TopicIndex:
         strongest = sorted(values.items(), key=lambda kv: -kv[1])[:TYPE_SAMPLE]
         mass = sum(max(v, 0.0) for _, v in strongest) or 1.0
         b2b_share = sum(max(v, 0.0) for r, v in strongest if self._b2b[r]) / mass
-        categories: Counter[str] = Counter()
-        industries: Counter[str] = Counter()
+        categories: defaultdict[str, float] = defaultdict(float)
+        industries: defaultdict[str, float] = defaultdict(float)
         for r, v in strongest:
             categories[self.topics[r].category] += max(v, 0.0) / mass
             industries[self.topics[r].industry] += max(v, 0.0) / mass
