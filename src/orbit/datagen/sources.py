@@ -447,20 +447,7 @@ def keywords(
     return tuple(seen)
 
 
-def singular_word(word: str) -> str:
-    """"companies" -> "company", "boxes" -> "box", "glasses" stays; for comparing names."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
-        return word[:-1]
-    return word
-
-
-def _singular(phrase: str) -> str:
+def singular(phrase: str) -> str:
     """Crude singular of a phrase's last word ('cruises' -> 'cruise'), a cheap extra keyword variant."""
     words = phrase.lower().split()
     if not words:
@@ -605,7 +592,7 @@ def naics_drafts() -> Iterator[Draft]:
         # Lone words ('lead', 'storage') would match far too many pages.
         phrases = [p for p in _naics_phrases(stripped) if " " in p]
         kws = keywords(
-            [low, *phrases, *([group] if len(group) <= 60 else []), _singular(low), *activity],
+            [low, *phrases, *([group] if len(group) <= 60 else []), singular(low), *activity],
             [f"{low} industry", f"{industry} industry"],
         )
         yield Draft(names[0], "b2b", industry, "Industry", _sentence(desc), kws, tuple(names[1:]))
@@ -646,7 +633,7 @@ def iab_drafts() -> Iterator[Draft]:
         pieces = [] if label in _IAB_RENAME else re.split(r"\s*(?:&|/|,| and )\s*", label)
         kws = keywords(
             [name, *(pieces if len(pieces) > 1 else []), *kids[:5], *parents[-1:]],
-            [_singular(name), *parents[:-1], f"{low} news", f"{low} guide", tier1],
+            [singular(name), *parents[:-1], f"{low} news", f"{low} guide", tier1],
         )
         category = "Strategy" if is_b2b else "Interest"
         yield Draft(name, "b2b" if is_b2b else "b2c", industry, category, _sentence(desc), kws)
@@ -729,7 +716,7 @@ def onet_drafts() -> Iterator[Draft]:
         if "," in low or " and " in low:  # a list title ("Captains, Mates, and Pilots")
             desc, kws = f"The work of {low}: {work}", keywords([low, f"{low} jobs", f"{low} careers"])
         else:
-            one = _singular(low)
+            one = singular(low)
             desc = f"Working as {_article(one)} {one}: {work}"
             kws = keywords([low, one, f"{one} jobs", f"{one} careers", f"{one} salary",
                              f"how to become {_article(one)} {one}"])
@@ -797,7 +784,7 @@ def shopify_drafts() -> Iterator[Draft]:
             buyers = "businesses" if kind == "b2b" else "shoppers"
             desc = f"{name}, one of the {plow} {buyers} buy in {_lower_phrase(parents[0])}"
         # Not the parent's name: "bedding" on a page is no evidence for each kind of bedding.
-        kws = keywords([name, *kids, f"buy {low}", f"{_singular(low)} reviews"])
+        kws = keywords([name, *kids, f"buy {low}", f"{singular(low)} reviews"])
         yield Draft(name, kind, industry, category, _sentence(desc), kws)
 
 

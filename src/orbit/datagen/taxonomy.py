@@ -50,7 +50,7 @@ def _sources() -> list[Iterable[sources.Draft]]:
 def name_key(name: str) -> str:
     """What makes two names the same topic: case, "&"/"and", punctuation and plurals aside."""
     text = name.casefold().replace("&", " and ")
-    return " ".join(sources.singular_word(w) for w in re.findall(r"[a-z0-9+#]+", text))
+    return sources.singular(" ".join(re.findall(r"[a-z0-9+#]+", text)))
 
 
 def _topic_id(name: str, taken: set[int]) -> int:

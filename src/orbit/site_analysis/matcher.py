@@ -93,9 +93,10 @@ class Answer:
 
 
 def inventory_key(topics: Sequence[TopicRow]) -> str:
-    """A hash of everything matching reads from the inventory, plus the embedding model."""
+    """A hash of everything matching reads from the inventory (in id order), plus the embedding
+    model and what is embedded per topic."""
     digest = hashlib.sha256(f"{MODEL_ID}\x1d{VECTOR_LAYOUT}".encode())
-    for t in topics:
+    for t in sorted(topics, key=lambda t: t.topic_id):
         digest.update(f"\x1e{t.topic_id}\x1f{t.name}\x1f{t.description}\x1f{'|'.join(t.keywords)}".encode())
     return digest.hexdigest()[:32]
 
@@ -168,7 +169,8 @@ class TopicIndex:
 
     def __init__(self, topics: Sequence[TopicRow], embedder: Embedder, *, cache_dir: Path | None = None,
                  cancel: threading.Event | None = None) -> None:
-        self.topics = list(topics)
+        # In id order, however the caller sorted them: one cache file per inventory.
+        self.topics = sorted(topics, key=lambda t: t.topic_id)
         self.key = inventory_key(self.topics)
         self.embedder = embedder
         n = len(self.topics)
