@@ -276,3 +276,12 @@ def test_a_heading_topic_refined_by_many_gives_way(embedder: Embedder) -> None:
     found = names(analyze(index, page, "Sendwell"))
     assert "Email Marketing Software" in found[:2]
     assert "Email" not in found[:3]
+
+
+def test_an_audience_named_in_passing_does_not_lift_the_variant_over_its_base(index: TopicIndex) -> None:
+    page = GENERIC_CRM_PAGE.replace("</body>", "<h2>Loved by every kind of team</h2><p>Agencies, real estate "
+                                    "agents and software companies run their deals in Keystone.</p></body>")
+    found = names(analyze(index, page, "Keystone"))
+    assert found[0] == "CRM Software"
+    if "Real Estate CRM Software" in found:
+        assert found.index("Real Estate CRM Software") > found.index("CRM Software")

@@ -63,7 +63,8 @@ CENTROID = 0.5  # share of the topic's cosine with the whole site (the passages'
 GENERIC = 0.035  # cosine taken off per doubling of the topics that refine a topic's name ...
 GENERIC_FREE = 3.0  # ... past the first 2**3 - 1 of them
 VARIANT_FLOOR = 0.55  # a variant whose audience the site never names keeps this share
-VARIANT_CAP = 0.98  # ... and never outranks its base
+VARIANT_CAP = 0.98  # ... and never outranks its base unless the site leads with that audience
+LEAD_PASSAGES = 2  # the home page's title with description, and its hero
 TYPE_SAMPLE = 10  # strongest candidates whose B2B/B2C mix sets the site's type
 TYPE_FLOOR = 0.75  # a topic of the site's other type keeps this share
 CATEGORY_FLOOR = 0.85  # a topic of a category absent from the strongest candidates keeps this share
@@ -315,6 +316,8 @@ class TopicIndex:
         values = {int(r): float(v) for r, v in zip(rows, total, strict=True)}
         # Variants: as far as the site names the audience, never above the base without it.
         words = set(site_words)
+        # What the site leads with: its title, description and hero (the home page's first passages).
+        lead = {w for p in [q for q in passages if q.page == 0][:LEAD_PASSAGES] for w in name_stems(p.text)}
         for r in list(values):
             b = self._base[r]
             if b < 0:
@@ -323,6 +326,9 @@ class TopicIndex:
             share = len(named & words) / len(named) if named else 1.0
             if share < 1.0:
                 values[r] *= VARIANT_FLOOR + (1 - VARIANT_FLOOR) * share
+            if not named <= lead:
+                # An audience mentioned in passing ("small businesses" in a footer) does not make
+                # the variant the site's subject: it stays below its general topic.
                 values[r] = min(values[r], VARIANT_CAP * values.get(b, values[r]))
         # The site's type: the mix of the strongest candidates; the other type gives way.
         strongest = sorted(values.items(), key=lambda kv: -kv[1])[:TYPE_SAMPLE]
