@@ -8,11 +8,13 @@ network I/O, so the short write transaction starts only once the analysis is don
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +108,7 @@ class SiteAnalyzer:
         self._index_version: str | None = None
         self._building: tuple[str, threading.Event] | None = None
         self._closing = threading.Event()
+        self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orbit-matching")
         self._threads: list[threading.Thread] = []
         self._index_lock = threading.Lock()
         self._answers: OrderedDict[tuple[str, str, str], SiteTopics] = OrderedDict()
@@ -133,6 +136,7 @@ class SiteAnalyzer:
         self._closing.set()
         for thread in self._threads:
             thread.join(timeout)
+        self._matching.shutdown(wait=True, cancel_futures=True)
 
     def ready(self, version: str) -> bool:
         """Whether the topic index of this inventory version is built (site analysis and
@@ -198,7 +202,11 @@ class SiteAnalyzer:
                 self._answers.move_to_end(key)
                 self.cache_hits += 1
                 return hit, True
-        result = await anyio.to_thread.run_sync(self._compute, url, pages, digest, inventory, version)
+        # Matching runs on the analyzer's own thread: it is CPU-bound (the model already uses the
+        # cores), and one thread keeps its large temporary arrays in one malloc arena instead of
+        # leaving freed memory behind in each of anyio's worker threads.
+        result = await asyncio.wrap_future(
+            self._matching.submit(self._compute, url, pages, digest, inventory, version))
         if self.settings.cache_entries > 0:
             with self._answers_lock:
                 self._answers[key] = result
