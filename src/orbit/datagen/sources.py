@@ -747,7 +747,7 @@ _SHOPIFY_VERTICALS: dict[str, tuple[str, str, str] | None] = {
     "rc": ("b2c", "Lifestyle", "Product"),
     "se": None,
     "sg": ("b2c", "Sports", "Product"),
-    "so": ("b2c", "Technology", "Product"),
+    "so": None,  # software: the catalogue covers it, by kind and as buyers name it
     "tg": ("b2c", "Entertainment", "Product"),
     "vp": ("b2c", "Automotive", "Product"),
 }
