@@ -48,8 +48,10 @@ def _sources() -> list[Iterable[sources.Draft]]:
 
 
 def name_key(name: str) -> str:
-    """What makes two names the same topic: case, "&"/"and", punctuation and plurals aside."""
-    text = name.casefold().replace("&", " and ")
+    """What makes two names the same topic: case, "&"/"and", punctuation, plurals and bracketed
+    asides aside."""
+    # "Chronic Kidney Disease (CKD)" is "Chronic Kidney Disease": a bracketed aside names nothing new.
+    text = re.sub(r"\s*\([^)]*\)", "", name).casefold().replace("&", " and ")
     return sources.singular(" ".join(re.findall(r"[a-z0-9+#]+", text)))
 
 
