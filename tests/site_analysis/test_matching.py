@@ -186,8 +186,8 @@ def test_evidence_and_matched_keywords_come_from_the_page(index: TopicIndex) -> 
         assert m.evidence and all(part.lower() in page_text for part in m.evidence.rstrip("…").split(" . "))
         assert m.matched_keyword.lower() in page_text
         assert 0 <= m.similarity <= 1
-    assert [m.similarity for m in answer.matches] == sorted((m.similarity for m in answer.matches), reverse=True) \
-        or len({m.topic.topic_id for m in answer.matches}) == len(answer.matches)
+    assert [m.similarity for m in answer.matches] == sorted((m.similarity for m in answer.matches), reverse=True)
+    assert len({m.topic.topic_id for m in answer.matches}) == len(answer.matches)
 
 
 def test_the_same_page_always_gets_the_same_answer(index: TopicIndex) -> None:

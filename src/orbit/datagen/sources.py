@@ -462,22 +462,6 @@ def singular(phrase: str) -> str:
     return " ".join([*words[:-1], last])
 
 
-def _plural(phrase: str) -> str:
-    """Plural of an occupation phrase for prose ('actuary' -> 'actuaries', 'chief of staff' -> 'chiefs of staff')."""
-    head, sep, tail = phrase.partition(" of ")
-    words = head.split()
-    if not words:
-        return phrase
-    last = words[-1]
-    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
-        last = last[:-1] + "ies"
-    elif last.endswith(("s", "sh", "ch", "x")):
-        last += "es"
-    else:
-        last += "s"
-    return " ".join([*words[:-1], last]) + sep + tail
-
-
 def content_words(text: str) -> list[str]:
     words = re.findall(r"[a-z][a-z'\-]+", text.lower())
     return [w for w in words if len(w) >= 4 and w not in _STOPWORDS]

@@ -33,9 +33,10 @@ from orbit.site_analysis.embedding import shared_embedder
 from orbit.site_analysis.extract import PageContent, company_name, extract_page, pick_extra_pages, summary
 from orbit.site_analysis.fetcher import FetchedPage, FetchLimits, Resolver, SafeFetcher, system_resolver
 from orbit.site_analysis.keywords import SiteTerms, site_terms
-from orbit.site_analysis.matcher import Answer, BuildCancelled, TopicIndex, page_words, shared_index
+from orbit.site_analysis.matcher import Answer, BuildCancelled, TopicIndex, shared_index
 from orbit.site_analysis.passages import site_passages
 from orbit.site_analysis.service import SiteTopics, TopicMatch
+from orbit.site_analysis.text import name_stems
 from orbit.topics.inventory import Inventory
 
 log = logging.getLogger("orbit.site_analysis")
@@ -69,7 +70,7 @@ def site_words(pages: list[PageContent]) -> set[str]:
     texts: list[str] = []
     for page in pages:
         texts += [page.title, page.description, *page.headings, page.body]
-    return set(page_words(texts))
+    return {s for text in texts for s in name_stems(text)}
 
 
 def match_pages(index: TopicIndex, pages: list[PageContent], *, limit: int) -> tuple[str | None, SiteTerms, Answer]:
@@ -127,7 +128,7 @@ class SiteAnalyzer:
             self._building = (version, done)
         thread = threading.Thread(target=self._build, args=(inventory, version, done), name="orbit-topic-index",
                                   daemon=True)
-        self._threads.append(thread)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def close(self, timeout: float = 30.0) -> None:

@@ -252,7 +252,7 @@ def summary(pages: list[PageContent], *, max_chars: int = 300) -> str | None:
     """A short description: the home page's meta description, else its first sentences."""
     home = pages[0]
     if len(home.description) >= 40:
-        return _clip(home.description, max_chars)
+        return clip(home.description, max_chars)
     for text in (home.body, *(p.description for p in pages[1:])):
         sentences = [s.strip() for s in _SENTENCE.split(normalize(text)) if len(s.split()) >= 6]
         if sentences:
@@ -261,11 +261,12 @@ def summary(pages: list[PageContent], *, max_chars: int = 300) -> str | None:
                 if len(out) + len(s) + 1 > max_chars:
                     break
                 out += " " + s
-            return _clip(out, max_chars)
-    return _clip(home.description or home.title, max_chars) or None
+            return clip(out, max_chars)
+    return clip(home.description or home.title, max_chars) or None
 
 
-def _clip(text: str, max_chars: int) -> str:
+def clip(text: str, max_chars: int) -> str:
+    """`text` cut at a word boundary to at most `max_chars`, with an ellipsis when cut."""
     if len(text) <= max_chars:
         return text
     cut = text[: max_chars - 1].rsplit(" ", 1)[0]

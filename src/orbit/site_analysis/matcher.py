@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from orbit.site_analysis.embedding import MODEL_ID, Embedder, Vectors
+from orbit.site_analysis.extract import clip
 from orbit.site_analysis.keywords import Keyphrase, Lexicon
 from orbit.site_analysis.passages import Passage
 from orbit.site_analysis.text import chunks, content_stems, name_stems, phrase_key, stem
@@ -53,8 +54,9 @@ FORM_WORDS = frozenset([
     "application", "provider", "program", "technology",
 ])
 # Audiences and verticals a variant can be made for: they tell "Restaurant POS Systems" (a
-# variant) from "Sales Forecasting" (a subject of its own).
-AUDIENCE_WORDS = frozenset(stem(w) for w in ["small", "business", "businesses", "smb", "smbs", "midsize", "mid-market", "enterprise", "enterprises", "startup", "startups", "freelancer", "freelancers", "solopreneur", "self-employed", "contractor", "contractors", "agency", "agencies", "nonprofit", "nonprofits", "non-profit", "charity", "charities", "church", "churches", "ministry", "school", "schools", "k-12", "college", "colleges", "university", "universities", "campus", "student", "students", "teacher", "teachers", "government", "public", "sector", "municipal", "city", "cities", "state", "federal", "military", "restaurant", "restaurants", "cafe", "cafes", "bar", "bars", "hotel", "hotels", "hospitality", "salon", "salons", "spa", "spas", "barbershop", "gym", "gyms", "fitness", "studio", "studios", "dental", "dentist", "dentists", "orthodontist", "medical", "physician", "physicians", "doctor", "doctors", "clinic", "clinics", "hospital", "hospitals", "healthcare", "health", "pharmacy", "pharmacies", "veterinary", "vet", "vets", "law", "legal", "lawyer", "lawyers", "attorney", "attorneys", "firm", "firms", "accountant", "accountants", "accounting", "cpa", "bookkeeper", "bookkeepers", "construction", "builder", "builders", "homebuilder", "real", "estate", "realtor", "realtors", "broker", "brokers", "brokerage", "property", "properties", "landlord", "landlords", "apartment", "multifamily", "retail", "retailer", "retailers", "store", "stores", "shop", "shops", "ecommerce", "e-commerce", "manufacturing", "manufacturer", "manufacturers", "factory", "plant", "warehouse", "distributor", "distributors", "wholesale", "logistics", "trucking", "fleet", "fleets", "carrier", "carriers", "farm", "farms", "farmer", "farmers", "agriculture", "winery", "wineries", "brewery", "breweries", "insurance", "insurer", "insurers", "agent", "agents", "bank", "banks", "credit", "union", "unions", "lender", "lenders", "mortgage", "automotive", "auto", "dealer", "dealers", "dealership", "dealerships", "car", "repair", "shop", "shops", "field", "home", "homes", "homeowner", "homeowners", "family", "families", "kid", "kids", "parent", "parents", "senior", "seniors", "pet", "event", "events", "wedding", "weddings", "photographer", "photographers", "creator", "creators", "musician", "musicians", "artist", "artists", "developer", "developers", "engineer", "engineers", "designer", "designers", "marketer", "marketers", "sales", "team", "teams", "hr", "recruiter", "recruiters", "staffing", "utility", "utilities", "energy", "oil", "gas", "mining", "telecom", "media", "publisher", "publishers", "nonprofit", "association", "associations", "club", "clubs", "hoa"])
+# variant) from "Sales Forecasting" (a subject of its own). Kinds of organizations and people
+# only: functions ("sales", "engineers") name what a topic is about, not for whom.
+AUDIENCE_WORDS = frozenset(stem(w) for w in ["small", "business", "businesses", "smb", "smbs", "midsize", "mid-market", "enterprise", "enterprises", "startup", "startups", "freelancer", "freelancers", "solopreneur", "self-employed", "contractor", "contractors", "agency", "agencies", "nonprofit", "nonprofits", "non-profit", "charity", "charities", "church", "churches", "ministry", "school", "schools", "k-12", "college", "colleges", "university", "universities", "campus", "student", "students", "teacher", "teachers", "government", "public", "sector", "municipal", "city", "cities", "state", "federal", "military", "restaurant", "restaurants", "cafe", "cafes", "bar", "bars", "hotel", "hotels", "hospitality", "salon", "salons", "spa", "spas", "barbershop", "gym", "gyms", "fitness", "studio", "studios", "dental", "dentist", "dentists", "orthodontist", "medical", "physician", "physicians", "doctor", "doctors", "clinic", "clinics", "hospital", "hospitals", "healthcare", "health", "pharmacy", "pharmacies", "veterinary", "vet", "vets", "law", "legal", "lawyer", "lawyers", "attorney", "attorneys", "firm", "firms", "accountant", "accountants", "accounting", "cpa", "bookkeeper", "bookkeepers", "construction", "builder", "builders", "homebuilder", "real", "estate", "realtor", "realtors", "broker", "brokers", "brokerage", "property", "properties", "landlord", "landlords", "apartment", "multifamily", "retail", "retailer", "retailers", "store", "stores", "shop", "shops", "ecommerce", "e-commerce", "manufacturing", "manufacturer", "manufacturers", "factory", "plant", "warehouse", "distributor", "distributors", "wholesale", "logistics", "trucking", "fleet", "fleets", "carrier", "carriers", "farm", "farms", "farmer", "farmers", "agriculture", "winery", "wineries", "brewery", "breweries", "insurance", "insurer", "insurers", "agent", "agents", "bank", "banks", "credit", "union", "unions", "lender", "lenders", "mortgage", "automotive", "auto", "dealer", "dealers", "dealership", "dealerships", "homeowner", "homeowners", "family", "families", "kid", "kids", "parent", "parents", "senior", "seniors", "wedding", "weddings", "photographer", "photographers", "creator", "creators", "musician", "musicians", "artist", "artists", "recruiter", "recruiters", "staffing", "utility", "utilities", "energy", "oil", "gas", "mining", "telecom", "media", "publisher", "publishers", "association", "associations", "club", "clubs", "hoa"])
 LEXICAL = 0.25  # a topic name or keyword phrase found in a passage, in cosine units
 LEXICAL_GATE = (0.20, 0.15)  # the bonus fades in as the passage's cosine goes from 0.20 to 0.35
 NAME_STRENGTH, PHRASE_STRENGTH, WORD_STRENGTH = 1.0, 0.7, 0.25
@@ -192,8 +194,6 @@ class TopicIndex:
         self.lexicon = Lexicon(doc_freq=dict(df), n_docs=n, known_phrases=frozenset(self._phrase_rows))
         # A name's subject: its words less those naming the form of an offering ("software").
         self._cores = [frozenset(name_stems(t.name)) - FORM_WORDS for t in self.topics]
-        # Not the industry names: "Marketing" or "Security" name what a topic is about, not for whom.
-        self._audience_words = AUDIENCE_WORDS
         self._base, self._audience = self._variants()
         self._generic = self._generality()
         path = cache_dir / f"topic-vectors-{self.key}.npy" if cache_dir is not None else None
@@ -227,7 +227,7 @@ class TopicIndex:
                 continue
             for size in range(len(core) - 1, 0, -1):
                 found = [frozenset(sub) for sub in combinations(sorted(core), size) if frozenset(sub) in by_core]
-                found = [f for f in found if by_core[f] != row and core - f <= self._audience_words]
+                found = [f for f in found if by_core[f] != row and core - f <= AUDIENCE_WORDS]
                 if found:
                     best = min(found, key=lambda f: by_core[f])
                     base[row] = by_core[best]
@@ -250,7 +250,7 @@ class TopicIndex:
             for size in range(1, len(core)):
                 for sub in combinations(sorted(core), size):
                     fs = frozenset(sub)
-                    if fs in by_core and not (core - fs) <= self._audience_words:
+                    if fs in by_core and not (core - fs) <= AUDIENCE_WORDS:
                         for parent in by_core[fs]:
                             refined[parent] += 1
         out = np.zeros(len(self.topics), dtype=np.float32)
@@ -368,7 +368,7 @@ class TopicIndex:
                 self.topics[r],
                 ceiling,
                 self._explain(r, p, passages, lex_written, keyphrases, kp_vectors),
-                _clip(passages[p].text, EVIDENCE_CHARS),
+                clip(passages[p].text, EVIDENCE_CHARS),
             ))
         top_cos = float(cos[int(at[col[picked[0]]]), picked[0]]) if picked else 0.0
         level = "low" if top_cos < CONFIDENCE[0] else "high" if top_cos >= CONFIDENCE[1] else "medium"
@@ -420,11 +420,8 @@ class TopicIndex:
         """The site's phrase that best explains a topic: its name or keyword as written in the
         matching passage, else the site keyphrase nearest the topic (preferring those in that
         passage)."""
-        written = lex_written.get((p, row))
-        if written is None:
-            found = [(q, lex_written[(q, row)]) for q in range(len(passages)) if (q, row) in lex_written]
-            if found:
-                written = found[0][1]
+        written = lex_written.get((p, row)) or next(
+            (lex_written[(q, row)] for q in range(len(passages)) if (q, row) in lex_written), None)
         if written is not None:
             return written
         if kp_vectors is None or not keyphrases:
@@ -466,18 +463,3 @@ def shared_index(topics: Sequence[TopicRow], embedder: Embedder, *, cache_dir: P
             while len(_shared) > SHARED_INDEXES:
                 _shared.popitem(last=False)
         return index
-
-
-def _clip(text: str, max_chars: int) -> str:
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
-
-
-def page_words(texts: Sequence[str]) -> Counter[str]:
-    """Stems of the site's words (all but joiners, as topic names are read), counted."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(name_stems(text))
-    return counts

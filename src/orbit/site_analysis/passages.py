@@ -60,8 +60,7 @@ def _page_passages(page: PageContent, index: int) -> list[Passage]:
     if head:
         out.append(Passage(_trim(head), TITLE_WEIGHT * factor, index))
     for i, section in enumerate(page.sections()):
-        first_line = section.split(" ", 12)
-        heading = " ".join(first_line[:6])
+        heading = " ".join(section.split()[:6])  # a section starts with its heading
         if _BOILERPLATE_HEADINGS.match(heading):
             continue
         weight = HERO_WEIGHT if i == 0 else SECTION_WEIGHT
