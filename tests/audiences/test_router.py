@@ -70,7 +70,7 @@ def test_validate_normalizes_defaults_and_clamps(client: TestClient, org_a: OrgK
                        json={"topicIds": [popular[1], popular[0]], "minScore": 10, "maxScore": 100}).json()["data"]
     assert data["valid"] is True and len(data["configHash"]) == 64 and data["strategy"] == "serving_table_in"
     assert data["normalizedConfig"] == {"topicIds": sorted(popular[:2]), "minScore": 50, "maxScore": 99,
-                                        "minTopicOverlap": 1, "filters": {}, "sourceUrl": None}
+                                        "minTopicOverlap": 1, "filters": {}}  # sourceUrl left out when unset
     assert data["appliedFilters"] == []
     defaults = client.post("/v1/intent/audiences/validate", headers=org_a.headers, json={"topicIds": [popular[0]]}).json()["data"]
     assert defaults["normalizedConfig"]["minScore"] == 70
@@ -124,7 +124,10 @@ def test_audience_crud(client: TestClient, loaded: Loaded, popular: list[int]) -
     a = _create(client, org, popular)
     assert a["status"] == "draft" and a["accessType"] == "paid" and a["dailyRefreshEnabled"] is False
     assert a["audienceSize"] == 0 and a["lastRefreshedAt"] is None and a["organizationId"] == org.id
-    assert a["config"]["topicIds"] == sorted(popular[:3]) and a["config"]["minScore"] == 70
+    # `config` is what the client wrote; `normalizedConfig` the canonical form with its defaults.
+    assert a["config"] == {"topicIds": popular[:3], "minTopicOverlap": 2,
+                           "filters": {"role.seniority": {"values": ["vp", "c_suite"]}}}
+    assert a["normalizedConfig"]["topicIds"] == sorted(popular[:3]) and a["normalizedConfig"]["minScore"] == 70
     assert [t["id"] for t in a["topics"]] == sorted(popular[:3]) and all(t["name"] for t in a["topics"])
     got = client.get(f"/v1/intent/audiences/{a['id']}", headers=org.headers).json()["data"]
     assert got == a
@@ -134,6 +137,7 @@ def test_audience_crud(client: TestClient, loaded: Loaded, popular: list[int]) -
     assert patched["configHash"] != a["configHash"] and patched["updatedAt"] >= a["updatedAt"]
     active = client.patch(f"/v1/intent/audiences/{a['id']}", headers=org.headers, json={"status": "active"}).json()["data"]
     assert active["status"] == "active" and active["dailyRefreshEnabled"] is True
+    assert active["config"] == patched["config"] == {"topicIds": popular[:1]}
     b = _create(client, org, popular, status="paused")
     listed = client.get("/v1/intent/audiences", headers=org.headers, params={"limit": 1})
     body = listed.json()
@@ -189,3 +193,41 @@ def test_another_organization_sees_nothing(client: TestClient, org_a: OrgKey, or
                     calls=[Call("GET", url), Call("PATCH", url, {"name": "stolen", "status": "active"}), Call("DELETE", url)])
     listed = client.get("/v1/intent/audiences", headers=org_b.headers).json()["data"]
     assert a["id"] not in {x["id"] for x in listed}
+
+
+def test_g2_config_is_echoed_as_written(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    org = make_org(loaded)
+    written = {"topicIds": popular[:2], "minScore": 60, "maxScore": 100,
+               "filters": {"companyIndustry": ["software development"], "hasBusinessEmail": True}}
+    made = client.post("/v1/intent/audiences", headers=org.headers, json={"name": "g2", "config": written})
+    assert made.status_code == 201, made.text
+    a = made.json()["data"]
+    assert a["config"] == written and "sourceUrl" not in a["config"]  # G2 notation, as the client wrote it
+    assert a["normalizedConfig"]["filters"] == {"company.industries": {"values": ["software development"]},
+                                                "contact.hasBusinessEmail": True}
+    assert a["normalizedConfig"]["maxScore"] == 99 and "sourceUrl" not in a["normalizedConfig"]
+    for got in (client.get(f"/v1/intent/audiences/{a['id']}", headers=org.headers).json()["data"],
+                client.get("/v1/intent/audiences", headers=org.headers).json()["data"][0]):
+        assert got["config"] == written and got["normalizedConfig"] == a["normalizedConfig"]
+    with_url = {**written, "sourceUrl": "https://example.com/"}
+    patched = client.patch(f"/v1/intent/audiences/{a['id']}", headers=org.headers, json={"config": with_url})
+    assert patched.json()["data"]["config"] == with_url
+    assert patched.json()["data"]["normalizedConfig"]["sourceUrl"] == "https://example.com/"
+
+
+def test_activation_queues_the_first_run_at_once(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    org = make_org(loaded)
+    draft = _create(client, org, popular)
+    assert client.get(f"/v1/intent/audiences/{draft['id']}/runs", headers=org.headers).json()["meta"]["total"] == 0
+    client.patch(f"/v1/intent/audiences/{draft['id']}", headers=org.headers, json={"status": "active"})
+    runs = client.get(f"/v1/intent/audiences/{draft['id']}/runs", headers=org.headers).json()["data"]
+    assert [(r["status"], r["runType"], r["dataDate"]) for r in runs] == [("queued", "daily", SMALL_END.isoformat())]
+    # Pausing and activating again while the run is queued queues nothing more.
+    for status in ("paused", "active"):
+        client.patch(f"/v1/intent/audiences/{draft['id']}", headers=org.headers, json={"status": status})
+    assert client.get(f"/v1/intent/audiences/{draft['id']}/runs", headers=org.headers).json()["meta"]["total"] == 1
+    created_active = _create(client, org, popular, status="active")
+    runs = client.get(f"/v1/intent/audiences/{created_active['id']}/runs", headers=org.headers).json()["data"]
+    assert [r["status"] for r in runs] == ["queued"]
+    paused = _create(client, org, popular, status="paused")
+    assert client.get(f"/v1/intent/audiences/{paused['id']}/runs", headers=org.headers).json()["meta"]["total"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -93,8 +94,8 @@ def test_saved_audience_materializes_then_serves_rows(client: TestClient, loaded
     assert g3["total"] == ready["totalCount"] <= 1000
 
     rows, metas = _all_pages(client, org, "POST", QUERY, {"audienceId": a["id"], "date": day}, limit=37)
-    assert [r["personId"] for r in rows] == [r["hashedEmail"] for r in g3["results"]]
-    assert len({r["personId"] for r in rows}) == len(rows)
+    assert [r["hem"] for r in rows] == [r["hashedEmail"] for r in g3["results"]]
+    assert len({r["hem"] for r in rows}) == len(rows)
     assert all(m["totalCount"] == len(rows) and m["cacheKey"] == key and m["dataDate"] == day for m in metas)
     first, g3_first = rows[0], g3["results"][0]
     assert first["intentScore"] == g3_first["intent"]["score"]
@@ -103,11 +104,23 @@ def test_saved_audience_materializes_then_serves_rows(client: TestClient, loaded
     assert first["topicName"] and set(first["matchedTopicIds"]) <= set(a["config"]["topicIds"])
     assert first["company"] == g3_first["company"]["name"] and first["email"] == g3_first["email"]
     assert first["isB2b"] in ("y", "n") and first["phones"] == g3_first["phone"]
+    assert first["country"] == g3_first["company"]["country"] and "companyCountry" not in first
     assert "" not in first.values()
+    for row in rows:  # the e-mail hashes a G2 client reads (row.emailHashes.sha256)
+        email = row["email"].strip().lower().encode()
+        assert row["emailHashes"] == {"sha256": row["hem"], "sha1": hashlib.sha1(email).hexdigest(),
+                                      "md5": hashlib.md5(email).hexdigest()}
+        assert hashlib.sha256(email).hexdigest() == row["hem"]
+        assert row["hem"] in row["allEmailHashes"]["sha256"].split(", ")
+        assert row["emails"].split(", ")[0] == row["email"]
+        # Fields Orbit does not hold are present and null, never missing.
+        assert all(row[k] is None for k in ("incomeRange", "netWorth", "photoUrl", "address", "companyRevenue"))
 
     results, _ = _all_pages(client, org, "GET", f"{base}/results", limit=50)
-    assert [r["personId"] for r in results] == [r["personId"] for r in rows]
-    assert results == rows
+    assert [r["personId"] for r in results] == [r["hem"] for r in rows]
+    shared = set(results[0]) & set(rows[0])
+    assert [{k: r[k] for k in shared} for r in results] == [{k: r[k] for k in shared} for r in rows]
+    assert all(r["companyCountry"] == q["country"] for r, q in zip(results, rows, strict=True))
 
     stats = client.get(f"{base}/stats", headers=org.headers)
     assert stats.status_code == 200
@@ -153,7 +166,7 @@ def test_adhoc_query_with_g2_flat_filters(client: TestClient, loaded: Loaded, po
     assert (meta["totalCount"], meta["count"], meta["status"]) == (total, min(5, total), "ready")
     assert meta["dataDate"] == SMALL_END.isoformat() and len(meta["cacheKey"]) == 16 + 1 + 10
     rows, _ = _all_pages(client, org, "POST", QUERY, config, limit=25)
-    assert len(rows) == total == len({r["personId"] for r in rows})
+    assert len(rows) == total == len({r["hem"] for r in rows})
     assert all(r["seniority"] == "director" and r["businessEmail"] for r in rows)
     assert all(r["topicName"] and r["topicId"] in config["topicIds"] for r in rows)  # type: ignore[operator]
     scores = [(r["intentScore"], r["topicOverlap"]) for r in rows]

@@ -56,8 +56,8 @@ def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loade
     assert _drain(client, loaded) >= 1
     done = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
     assert done["status"] == "completed" and done["attempts"] == 1 and done["completedAt"]
-    expected = ranked(world, a["config"], SMALL_END)
-    candidates = ranked(world, {**a["config"], "filters": {}}, SMALL_END)
+    expected = ranked(world, a["normalizedConfig"], SMALL_END)
+    candidates = ranked(world, {**a["normalizedConfig"], "filters": {}}, SMALL_END)
     assert (done["resultCount"], done["candidateCount"]) == (len(expected), len(candidates))
     rows: list[dict[str, Any]] = []
     for offset in range(0, len(expected), 400):
@@ -69,7 +69,7 @@ def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loade
     assert [r["hashedEmail"] for r in rows] == [world.persons[p]["hashed_email"] for p, _, _ in expected]
     assert [(r["intent"]["score"], r["intent"]["topicOverlap"]) for r in rows] == [(s, o) for _, s, o in expected]
     assert all(r["businessEmail"] and r["company"]["name"] for r in rows)  # unmasked, filter applied
-    assert {m["topicId"] for r in rows for m in r["intent"]["matchedTopics"]} <= set(a["config"]["topicIds"])
+    assert {m["topicId"] for r in rows for m in r["intent"]["matchedTopics"]} <= set(a["normalizedConfig"]["topicIds"])
     stats = client.get(f"{base}/{run['id']}/stats", headers=org.headers).json()["data"]["stats"]
     assert stats["total"] == len(rows)
     assert stats["fillRates"]["businessEmail"] == {"count": len(rows), "percent": 100.0}

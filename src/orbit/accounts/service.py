@@ -44,9 +44,17 @@ class Principal:
     org_name: str
     kind: PrincipalKind
     subject: str  # API key id, or the token's `sub`
+    audience_slots: int = 0  # the organization's plan: 0 means no audience plan
 
     def describe(self) -> str:
         return f"org={self.org_id} {self.kind.value}={self.subject}"
+
+    def require_audience_plan(self) -> None:
+        """Unmasked people rows (results, exports, G2 query rows) are for organizations with an
+        audience plan (`audienceSlots` > 0); previews stay open, masked (DECISIONS.md, slots)."""
+        if self.audience_slots <= 0:
+            raise Forbidden("no audience plan: this organization has 0 audience slots, so people rows are not "
+                            "available (previews stay masked)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +195,7 @@ def authenticate_api_key(session: Session, *, raw: str, now: datetime | None = N
         .where(ApiKey.id == key.id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
         .values(last_used_at=now)
     )
-    return Principal(org.id, org.name, PrincipalKind.API_KEY, key.id)
+    return Principal(org.id, org.name, PrincipalKind.API_KEY, key.id, org.audience_slots)
 
 
 # --- bearer tokens ---------------------------------------------------------------------------
@@ -268,7 +276,7 @@ def authenticate_bearer(session: Session, verifier: TokenVerifier, *, token: str
     if not isinstance(org_id, str) or not org_id:
         raise Unauthorized(f"the token has no {org_claim!r} claim")
     org = _active_org(session, org_id)
-    return Principal(org.id, org.name, PrincipalKind.BEARER, str(claims.get("sub", "")))
+    return Principal(org.id, org.name, PrincipalKind.BEARER, str(claims.get("sub", "")), org.audience_slots)
 
 
 def authenticate(

@@ -155,6 +155,19 @@ G2_KEYS: dict[str, str] = {
 G2_TEXT_OPERATOR = {"jobTitle": "contains", "companyName": "contains", "companyDomain": "equals"}
 G2_TEXT_LIMIT = {"jobTitle": 200, "companyName": 255, "companyDomain": 255}
 
+
+
+def is_g2_notation(raw: Mapping[str, Any]) -> bool:
+    """Whether a config is written as G2 clients write it: a G2 flat filter key (a `jobTitle`
+    object is G3's nested notation), or `maxScore` 100 (G3's maximum is 99)."""
+    filters = raw.get("filters")
+    if isinstance(filters, Mapping) and any(
+        key in G2_KEYS and not (key == "jobTitle" and isinstance(value, Mapping)) for key, value in filters.items()
+    ):
+        return True
+    return raw.get("maxScore") == 100
+
+
 # G2 flat filter value lists returned beside the G3 catalogue: name → catalogue source.
 G2_VALUE_LISTS: dict[str, str] = {
     "seniority": "persons.seniority",
@@ -212,6 +225,11 @@ class NormalizedConfig:
             "sourceUrl": self.source_url,
         }
 
+    def public_json(self) -> dict[str, Any]:
+        """`as_json()` as answers show it: `sourceUrl` left out when unset (clients type it as an
+        optional string, not a nullable one)."""
+        return without_unset_source(self.as_json())
+
     @property
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON: equal audiences hash equally however they were written."""
@@ -221,6 +239,11 @@ class NormalizedConfig:
     @property
     def applied_filters(self) -> list[str]:
         return sorted(self.filters)
+
+
+def without_unset_source(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A config with a null `sourceUrl` left out."""
+    return {k: v for k, v in config.items() if not (k == "sourceUrl" and v is None)}
 
 
 @dataclass

@@ -17,8 +17,10 @@ from orbit.audiences.schemas import (
     PreviewRead,
     PreviewRequest,
     Problem,
+    RowShape,
     StatusName,
     ValidateRead,
+    row_shape,
 )
 from orbit.http.auth import CurrentPrincipal
 from orbit.http.deps import DbSession, WarehouseDep
@@ -55,7 +57,7 @@ def validate_audience(body: PreviewRequest, request: Request, principal: Current
     return envelope(
         ValidateRead(
             valid=c is not None, config_hash=c.config_hash if c else None,
-            normalized_config=c.as_json() if c else None, applied_filters=c.applied_filters if c else [],
+            normalized_config=c.public_json() if c else None, applied_filters=c.applied_filters if c else [],
             problems=[Problem(**p) for p in result.problems],
         )
     )
@@ -63,11 +65,15 @@ def validate_audience(body: PreviewRequest, request: Request, principal: Current
 
 @router.post("/preview", response_model=Envelope[PreviewRead])
 def preview_audience(
-    body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep, wh: WarehouseDep
+    body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep, wh: WarehouseDep,
+    shape: Annotated[RowShape | None, Query(description=(
+        "Sample row notation: g2 (company is the name) or g3 (company is an object). "
+        "Default: g2 for a request written in G2 notation, else g3."))] = None,
 ) -> Envelope[PreviewRead]:
     """Count, breakdowns and up to 50 masked sample people on the newest (or given) data date."""
-    result = service.preview(wh, snap, _vocab(request, snap), raw=_raw(body), data_date=body.data_date)
-    return envelope(PreviewRead.of(result))
+    raw = _raw(body)
+    result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date)
+    return envelope(PreviewRead.of(result, row_shape(raw, shape)))
 
 
 @router.get("", response_model=Envelope[list[AudienceRead]])
@@ -92,10 +98,12 @@ def list_audiences(
 def create_audience(
     body: AudienceCreate, request: Request, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep
 ) -> Envelope[AudienceRead]:
-    """Save an audience (draft by default; `active` takes a slot)."""
-    config = service.require_config(_raw(body.config), _vocab(request, snap), prefix="config.")
-    audience = service.create_audience(
-        session, org_id=principal.org_id, name=body.name, status=service.AudienceStatus(body.status), config=config
+    """Save an audience (draft by default; `active` takes a slot and queues its first run)."""
+    written = _raw(body.config)
+    config = service.require_config(written, _vocab(request, snap), prefix="config.")
+    audience = flows.create_audience(
+        session, snap, org_id=principal.org_id, name=body.name, status=service.AudienceStatus(body.status),
+        config=config, written=written,
     )
     return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
 
@@ -112,14 +120,12 @@ def update_audience(
     audience_id: str, body: AudienceUpdate, request: Request, principal: CurrentPrincipal,
     session: DbSession, snap: CatalogDep,
 ) -> Envelope[AudienceRead]:
-    """Rename, re-configure, activate (takes a slot) or pause an audience."""
-    config = (
-        service.require_config(_raw(body.config), _vocab(request, snap), prefix="config.")
-        if body.config is not None else None
-    )
-    audience = service.update_audience(
-        session, org_id=principal.org_id, audience_id=audience_id, name=body.name,
-        status=service.AudienceStatus(body.status) if body.status else None, config=config,
+    """Rename, re-configure, activate (takes a slot, queues a run at once) or pause an audience."""
+    written = _raw(body.config) if body.config is not None else None
+    config = service.require_config(written, _vocab(request, snap), prefix="config.") if written is not None else None
+    audience = flows.update_audience(
+        session, snap, org_id=principal.org_id, audience_id=audience_id, name=body.name,
+        status=service.AudienceStatus(body.status) if body.status else None, config=config, written=written,
     )
     return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
 

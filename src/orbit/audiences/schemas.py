@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -58,7 +60,8 @@ class AudienceRead(ApiModel):
     daily_refresh_enabled: bool
     audience_size: int
     last_refreshed_at: str | None
-    config: dict[str, Any]
+    config: dict[str, Any] = Field(description="The config as the client wrote it (G2 flat or G3 dotted filters)")
+    normalized_config: dict[str, Any] = Field(description="The canonical form runs use (dotted filter keys, defaults)")
     config_hash: str
     topics: list[TopicRef]
     created_at: str
@@ -69,7 +72,9 @@ class AudienceRead(ApiModel):
         return cls(
             id=a.id, organization_id=a.organization_id, name=a.name, status=a.status,
             daily_refresh_enabled=a.status == "active", audience_size=a.audience_size,
-            last_refreshed_at=iso(a.last_refreshed_at), config=a.config, config_hash=a.config_hash,
+            last_refreshed_at=iso(a.last_refreshed_at),
+            config=cfg.without_unset_source(a.written_config if a.written_config is not None else a.config),
+            normalized_config=cfg.without_unset_source(a.config), config_hash=a.config_hash,
             topics=[TopicRef(id=i, name=n) for i, n in topics],
             created_at=iso(a.created_at) or "", updated_at=iso(a.updated_at) or "",
         )
@@ -120,33 +125,74 @@ class SampleCompany(ApiModel):
     industry: str | None
 
 
-class SampleRow(ApiModel):
-    """A masked person: names initialised, e-mail/phone/LinkedIn withheld, hashed e-mail kept.
+class EmailHashes(ApiModel):
+    """Hashes of the person's e-mail (lower-cased, trimmed); G2's `emailHashes`."""
 
-    Carries the G3 nested fields and the G2 flat ones (`intentScore`, `topicId`, ...)."""
+    sha256: str | None
+    sha1: str | None
+    md5: str | None
 
-    hashed_email: str
-    first_name: str | None
-    last_name: str | None
-    job_title: str | None
-    seniority: str | None
-    department: str | None
-    company: SampleCompany
-    intent: IntentRead
+
+class G2Contact(ApiModel):
+    """The G2 flat person fields of the published SDK's row types (ORBIT_API.md §7.8.2), all
+    present: the value where Orbit holds it, null where it does not (income, net worth, photo,
+    address, household flags, revenue figures, normalized titles, sub-departments). Multi-valued
+    fields are strings with values joined by ", ", as G2 sends them. `company` (the name in G2,
+    an object in G3) is added by the row types."""
+
     intent_score: int
     topic_id: int | None
     topic_name: str | None
     matched_topic_ids: list[int]
     topic_overlap: int
-    email: None = None
-    phone: None = None
-    linkedin_url: None = None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    age_range: str | None
+    gender: str | None
+    headline: str | None
+    photo_url: str | None = None
+    linkedin_url: str | None
+    income_range: str | None = None
+    net_worth: str | None = None
+    has_children: str | None = None
+    is_homeowner: str | None = None
+    is_married: str | None = None
+    is_b2b: Literal["y", "n"] | None = Field(alias="isB2b")
+    is_b2c: Literal["y", "n"] | None = Field(alias="isB2c")
+    address: str | None = None
+    city: str | None
+    state: str | None
+    zip: str | None
+    personal_country: str | None
+    job_title: str | None
+    job_title_normalized: str | None = None
+    seniority: str | None
+    department: str | None
+    subdepartments: str | None = None
+    job_functions: str | None = None
     company_domain: str | None
     company_industry: str | None
     company_size: str | None
+    company_revenue: float | None = None
     company_revenue_range: str | None
-    state: str | None
-    masked: bool = True
+    company_city: str | None
+    company_state: str | None
+    company_zip: str | None = None
+    company_linkedin_url: str | None
+    company_description: str | None = None
+    company_naics: str | None
+    company_sic: str | None
+    phones: str | None
+    direct_numbers: str | None = None
+    mobile_phones: str | None = None
+    personal_phones: str | None = None
+    emails: str | None
+    personal_email: str | None
+    personal_emails: str | None
+    business_email: str | None
+    business_emails: str | None
+    email_hashes: EmailHashes
 
 
 def _s(value: object) -> str | None:
@@ -158,24 +204,125 @@ def _initial(value: object) -> str | None:
     return f"{text[0].upper()}." if text else None
 
 
+def _yn(value: object) -> Literal["y", "n"] | None:
+    return None if value is None else ("y" if value else "n")
+
+
+def _hashes(email: str | None, sha256: str | None, *, masked: bool) -> EmailHashes:
+    if masked or email is None:
+        return EmailHashes(sha256=sha256, sha1=None, md5=None)
+    key = email.strip().lower().encode()
+    return EmailHashes(sha256=sha256, sha1=hashlib.sha1(key, usedforsecurity=False).hexdigest(),
+                       md5=hashlib.md5(key, usedforsecurity=False).hexdigest())
+
+
+def person_emails(p: Mapping[str, Any]) -> list[str]:
+    """The person's e-mails, the one `hashedEmail` hashes first (personal, else business)."""
+    return list(dict.fromkeys(e for e in (_s(p.get("personal_email")), _s(p.get("business_email"))) if e))
+
+
+def all_email_hashes(p: Mapping[str, Any]) -> EmailHashes:
+    """Hashes of every e-mail of the person, each kind joined by ", " (G2's `allEmailHashes`)."""
+    keys = [e.strip().lower().encode() for e in person_emails(p)]
+    if not keys:
+        return EmailHashes(sha256=None, sha1=None, md5=None)
+    return EmailHashes(
+        sha256=", ".join(hashlib.sha256(k).hexdigest() for k in keys),
+        sha1=", ".join(hashlib.sha1(k, usedforsecurity=False).hexdigest() for k in keys),
+        md5=", ".join(hashlib.md5(k, usedforsecurity=False).hexdigest() for k in keys),
+    )
+
+
+def g2_contact(
+    p: Mapping[str, Any], *, score: int, overlap: int, topic_ids: Sequence[int], topic_name: str | None, masked: bool
+) -> dict[str, Any]:
+    """The `G2Contact` fields of a profile (snapshot or profile columns) with its intent. Masked
+    (preview samples): names initialised; e-mails, phones, LinkedIn, headline, zip, company domain
+    and company identifiers withheld; the SHA-256 of the e-mail kept."""
+    business, personal = _s(p.get("business_email")), _s(p.get("personal_email"))
+    email = personal or business
+    emails = person_emails(p)
+    return {
+        "intent_score": score, "topic_id": topic_ids[0] if topic_ids else None, "topic_name": topic_name,
+        "matched_topic_ids": list(topic_ids), "topic_overlap": overlap,
+        "email": None if masked else email,
+        "first_name": _initial(p.get("first_name")) if masked else _s(p.get("first_name")),
+        "last_name": _initial(p.get("last_name")) if masked else _s(p.get("last_name")),
+        "age_range": _s(p.get("age_range")), "gender": _s(p.get("gender")),
+        "headline": None if masked else _s(p.get("headline")),
+        "linkedin_url": None if masked else _s(p.get("linkedin_url")),
+        "is_b2b": _yn(p.get("is_b2b")), "is_b2c": _yn(p.get("is_b2c")),
+        "city": _s(p.get("city")), "state": _s(p.get("state")), "zip": None if masked else _s(p.get("zip")),
+        "personal_country": _s(p.get("country")),
+        "job_title": _s(p.get("job_title")), "seniority": _s(p.get("seniority")), "department": _s(p.get("department")),
+        "company_domain": None if masked else _s(p.get("company_domain")),
+        "company_industry": _s(p.get("company_industry")), "company_size": _s(p.get("company_size")),
+        "company_revenue_range": _s(p.get("company_revenue_range")),
+        "company_city": _s(p.get("company_city")), "company_state": _s(p.get("company_state")),
+        "company_linkedin_url": None if masked else _s(p.get("company_linkedin_url")),
+        "company_naics": None if masked else _s(p.get("company_naics")),
+        "company_sic": None if masked else _s(p.get("company_sic")),
+        "phones": None if masked else _s(p.get("phone")),
+        "emails": None if masked or not emails else ", ".join(emails),
+        "personal_email": None if masked else personal, "personal_emails": None if masked else personal,
+        "business_email": None if masked else business, "business_emails": None if masked else business,
+        "email_hashes": _hashes(email, _s(p.get("hashed_email")), masked=masked),
+    }
+
+
+class SampleRow(G2Contact):
+    """A masked person in G3 notation: names initialised, e-mail/phone/LinkedIn withheld, hashed
+    e-mail kept. Carries the G3 nested fields and every G2 flat one except `company` (an object
+    here); G2 clients get `G2SampleRow` (see `row_shape`)."""
+
+    hashed_email: str
+    company: SampleCompany
+    intent: IntentRead
+    phone: None = None
+    masked: bool = True
+
+
+class G2SampleRow(G2Contact):
+    """A masked person in G2 notation (the SDK's AudiencePreviewSample): `company` is the name."""
+
+    hem: str
+    hashed_email: str
+    company: str | None
+    masked: bool = True
+
+
+RowShape = Literal["g2", "g3"]
+
+
+def row_shape(raw: Mapping[str, Any], requested: RowShape | None) -> RowShape:
+    """Which sample rows a preview answers with: the one asked for, else G2 rows for a request
+    written in G2 notation (G2 flat filter keys, or `maxScore` 100 — G3's maximum is 99), else G3."""
+    if requested is not None:
+        return requested
+    return "g2" if cfg.is_g2_notation(raw) else "g3"
+
+
 def sample_row(row: service.PersonRow) -> SampleRow:
     p = row.profile
     matched = [MatchedTopicRead(topic_id=m.topic_id, topic_name=m.topic_name, type=m.type,
                                 industry=m.industry, category=m.category) for m in row.matched]
     return SampleRow(
         hashed_email=str(p.get("hashed_email", "")),
-        first_name=_initial(p.get("first_name")), last_name=_initial(p.get("last_name")),
-        job_title=_s(p.get("job_title")), seniority=_s(p.get("seniority")), department=_s(p.get("department")),
         company=SampleCompany(name=_s(p.get("company_name")), domain=_s(p.get("company_domain")),
                               industry=_s(p.get("company_industry"))),
         intent=IntentRead(score=row.rank_score, topic_overlap=row.overlap, matched_topics=matched),
-        intent_score=row.rank_score,
-        topic_id=matched[0].topic_id if matched else None,
-        topic_name=matched[0].topic_name if matched else None,
-        matched_topic_ids=[m.topic_id for m in matched], topic_overlap=row.overlap,
-        company_domain=_s(p.get("company_domain")), company_industry=_s(p.get("company_industry")),
-        company_size=_s(p.get("company_size")), company_revenue_range=_s(p.get("company_revenue_range")),
-        state=_s(p.get("state")),
+        **g2_contact(p, score=row.rank_score, overlap=row.overlap, topic_ids=[m.topic_id for m in matched],
+                     topic_name=matched[0].topic_name if matched else None, masked=True),
+    )
+
+
+def g2_sample_row(row: service.PersonRow) -> G2SampleRow:
+    p = row.profile
+    hashed = str(p.get("hashed_email", ""))
+    return G2SampleRow(
+        hem=hashed, hashed_email=hashed, company=_s(p.get("company_name")),
+        **g2_contact(p, score=row.rank_score, overlap=row.overlap, topic_ids=[m.topic_id for m in row.matched],
+                     topic_name=row.matched[0].topic_name if row.matched else None, masked=True),
     )
 
 
@@ -185,17 +332,18 @@ class PreviewRead(ApiModel):
     strategy: str = cfg.STRATEGY
     total_count: int
     breakdowns: dict[str, list[Bucket]]
-    sample: list[SampleRow]
+    sample: list[SampleRow] | list[G2SampleRow]
     applied_filters: list[str]
     normalized_config: dict[str, Any]
     preview_key: str
 
     @classmethod
-    def of(cls, p: service.Preview) -> PreviewRead:
+    def of(cls, p: service.Preview, shape: RowShape = "g3") -> PreviewRead:
         return cls(
             config_hash=p.config.config_hash, data_date=p.data_date, total_count=p.total,
             breakdowns={k: [Bucket(value=v, label=cfg.label_for(v), count=n) for v, n in vals]
                         for k, vals in p.breakdowns.items()},
-            sample=[sample_row(r) for r in p.sample], applied_filters=p.config.applied_filters,
-            normalized_config=p.config.as_json(), preview_key=f"{p.config.config_hash[:16]}:{p.data_date.isoformat()}",
+            sample=[g2_sample_row(r) for r in p.sample] if shape == "g2" else [sample_row(r) for r in p.sample],
+            applied_filters=p.config.applied_filters,
+            normalized_config=p.config.public_json(), preview_key=f"{p.config.config_hash[:16]}:{p.data_date.isoformat()}",
         )

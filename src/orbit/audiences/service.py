@@ -281,13 +281,16 @@ def _slots(session: Session, org_id: str) -> int:
 
 
 def create_audience(
-    session: Session, *, org_id: str, name: str, status: AudienceStatus, config: cfg.NormalizedConfig
+    session: Session, *, org_id: str, name: str, status: AudienceStatus, config: cfg.NormalizedConfig,
+    written: Mapping[str, Any] | None = None,
 ) -> Audience:
-    """A new audience; creating it `active` takes a slot (SlotsFull and nothing written otherwise)."""
+    """A new audience; creating it `active` takes a slot (SlotsFull and nothing written otherwise).
+    `written` is the config as the client sent it, echoed back in its notation."""
     now = _now()
     audience = Audience(
         id=str(uuid.uuid4()), organization_id=org_id, name=_name(name), status=status.value,
-        config=config.as_json(), config_hash=config.config_hash, audience_size=0,
+        config=config.as_json(), written_config=dict(written) if written is not None else None,
+        config_hash=config.config_hash, audience_size=0,
         last_refreshed_at=None, created_at=now, updated_at=now,
     )
     if status == AudienceStatus.ACTIVE:
@@ -335,9 +338,11 @@ def update_audience(
     name: str | None = None,
     status: AudienceStatus | None = None,
     config: cfg.NormalizedConfig | None = None,
+    written: Mapping[str, Any] | None = None,
 ) -> Audience:
-    """Rename, re-configure and/or change status. Activation takes a slot (SlotsFull and no change
-    when none is free); leaving `active` frees it. Existing runs keep their own config."""
+    """Rename, re-configure (`written`: the config as the client sent it) and/or change status.
+    Activation takes a slot (SlotsFull and no change when none is free); leaving `active` frees
+    it. Existing runs keep their own config."""
     audience = get_audience(session, org_id=org_id, audience_id=audience_id)
     if status is not None and status.value != audience.status:
         old = audience.status
@@ -358,6 +363,7 @@ def update_audience(
         audience.name = _name(name)
     if config is not None:
         audience.config, audience.config_hash = config.as_json(), config.config_hash
+        audience.written_config = dict(written) if written is not None else None
     audience.updated_at = _now()
     session.flush()
     return audience

@@ -12,7 +12,7 @@ from orbit.exports import service, writer
 from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
 from orbit.exports.schemas import ExportDownloadRead, ExportRead
 from orbit.exports.storage import CONTENT_TYPE
-from orbit.http.auth import CurrentPrincipal
+from orbit.http.auth import CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, ErrorEnvelope, envelope
 
@@ -31,7 +31,7 @@ BAD_LINK: dict[int | str, dict[str, object]] = {
 
 @router.get(f"{RUN}/export.csv", response_class=StreamingResponse, responses={**CSV_RESPONSE, **NOT_COMPLETED})
 def export_csv(
-    audience_id: str, run_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep,
+    audience_id: str, run_id: str, principal: RowReader, session: DbSession, wh: WarehouseDep,
     settings: SettingsDep,
 ) -> StreamingResponse:
     """Stream a completed run as CSV (409 RUN_NOT_COMPLETED otherwise)."""
@@ -42,7 +42,7 @@ def export_csv(
 
 @router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201, responses=NOT_COMPLETED)
 def create_export(
-    audience_id: str, run_id: str, response: Response, principal: CurrentPrincipal, sessions: SessionsDep,
+    audience_id: str, run_id: str, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
 ) -> Envelope[ExportDownloadRead]:
     """Store the run as a CSV file (201), or reuse a completed one (200); with a fresh download URL."""
@@ -74,7 +74,7 @@ def list_exports(
 
 @router.get(f"{RUN}/exports/{{export_id}}", response_model=Envelope[ExportDownloadRead])
 def get_export(
-    audience_id: str, run_id: str, export_id: str, principal: CurrentPrincipal, session: DbSession,
+    audience_id: str, run_id: str, export_id: str, principal: RowReader, session: DbSession,
     storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
 ) -> Envelope[ExportDownloadRead]:
     """One stored export with a freshly signed download URL."""

@@ -49,3 +49,12 @@ def _required(principal: Annotated[Principal | None, Depends(optional_principal)
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(_required)]
+
+
+def _row_reader(principal: Annotated[Principal, Depends(_required)]) -> Principal:
+    principal.require_audience_plan()
+    return principal
+
+
+# For routes that return unmasked people rows: 403 FORBIDDEN without an audience plan.
+RowReader = Annotated[Principal, Depends(_row_reader)]

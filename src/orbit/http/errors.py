@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -64,11 +65,56 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out or "body"
 
 
+_SHORT = {
+    "less_than_equal": "must be ≤ {le}", "greater_than_equal": "must be ≥ {ge}",
+    "less_than": "must be < {lt}", "greater_than": "must be > {gt}", "missing": "is required",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must be at least {min_length} characters",
+    "too_long": "must have at most {max_length} items", "too_short": "must have at least {min_length} items",
+    "int_parsing": "must be an integer", "int_type": "must be an integer", "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false", "string_type": "must be a string", "list_type": "must be a list",
+    "extra_forbidden": "is not a known field", "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}", "date_from_datetime_parsing": "must be a date YYYY-MM-DD",
+    "date_parsing": "must be a date YYYY-MM-DD",
+}
+MESSAGE_PROBLEMS = 3  # problems named in an error's message; `details` lists all of them
+
+
+def _short(error: Mapping[str, Any]) -> str:
+    template = _SHORT.get(str(error.get("type")))
+    if template is not None:
+        try:
+            return template.format(**(error.get("ctx") or {}))
+        except (KeyError, IndexError):
+            pass
+    return str(error.get("msg", "invalid"))
+
+
+def naming_fields(details: Sequence[Mapping[str, Any]]) -> str:
+    """`limit: must be ≤ 50; topicIds: is required` — the message names the fields at fault."""
+    parts = [f"{d['field']}: {d['message']}" for d in details[:MESSAGE_PROBLEMS]]
+    more = len(details) - MESSAGE_PROBLEMS
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _with_fields(message: str, details: object) -> str:
+    """A 400's message naming its fields: "date: no data date is loaded yet", "the audience
+    config is invalid: config.minScore: ..." (unchanged when it names them already)."""
+    if not isinstance(details, list) or not details or not all(isinstance(d, Mapping) and "field" in d
+                                                               for d in details):
+        return message
+    if str(details[0]["field"]) in message:
+        return message
+    named = naming_fields(details)
+    return named if message == details[0].get("message") else f"{message}: {named}"
+
+
 async def on_orbit_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OrbitError)
     status = STATUS.get(exc.code, 500)
     headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if status == 401 else None
-    return error_response(status, exc.code, exc.message, exc.details, headers=headers)
+    message = _with_fields(exc.message, exc.details) if status == 400 else exc.message
+    return error_response(status, exc.code, message, exc.details, headers=headers)
 
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -77,7 +123,8 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
     if any(e.get("type") == "json_invalid" for e in errors):
         return error_response(400, "INVALID_JSON", "the request body is not valid JSON")
     details = [{"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", "invalid"))} for e in errors]
-    return error_response(400, "VALIDATION_ERROR", "the request is invalid", details)
+    short = [{"field": d["field"], "message": _short(e)} for d, e in zip(details, errors, strict=True)]
+    return error_response(400, "VALIDATION_ERROR", naming_fields(short), details)
 
 
 async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -11,7 +11,7 @@ from orbit.audiences import service as audiences
 from orbit.audiences.config import Vocabulary
 from orbit.exports import service as exports
 from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
-from orbit.http.auth import CurrentPrincipal
+from orbit.http.auth import CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.legacy import service
@@ -20,6 +20,7 @@ from orbit.legacy.schemas import (
     FieldStatsRead,
     LegacyExportRead,
     MaterializationStatusRead,
+    QueryPerson,
     ResultsPerson,
     page_meta,
 )
@@ -38,11 +39,16 @@ def _vocab(request: Request, snap: Snapshot) -> Vocabulary:
     return audiences.vocabulary(snap, cache.current(snap))
 
 
-@router.post("/query", response_model=Envelope[list[ResultsPerson]], responses=MATERIALIZING)
+QUERY_MATERIALIZING: dict[int | str, dict[str, object]] = {
+    202: {"model": Envelope[list[QueryPerson]], "description": "Materialization is under way: poll /status"},
+}
+
+
+@router.post("/query", response_model=Envelope[list[QueryPerson]], responses=QUERY_MATERIALIZING)
 def query_audience(
-    body: AudienceQuery, request: Request, response: Response, principal: CurrentPrincipal, sessions: SessionsDep,
+    body: AudienceQuery, request: Request, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, snap: CatalogDep, settings: SettingsDep,
-) -> Envelope[list[ResultsPerson]]:
+) -> Envelope[list[QueryPerson]]:
     """G2: rows of a saved audience's materialization (202 while it is queued), or an ad-hoc query."""
     if body.audience_id is not None:
         page = service.query_saved(
@@ -53,27 +59,27 @@ def query_audience(
                                    limit=body.limit, cursor=body.cursor)
     if page.status != service.Materialization.READY:
         response.status_code = 202
-    return envelope([ResultsPerson.of(p) for p in page.people], **page_meta(page, with_cache_key=True))
+    return envelope([QueryPerson.of(p) for p in page.people], **page_meta(page, with_cache_key=True))
 
 
 @router.get("/{audience_id}/status", response_model=Envelope[MaterializationStatusRead])
 def materialization_status(
-    audience_id: str, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep, day: DateQuery = None,
+    audience_id: str, principal: CurrentPrincipal, sessions: SessionsDep, snap: CatalogDep, day: DateQuery = None,
 ) -> Envelope[MaterializationStatusRead]:
     """G2: ready, materializing, failed or none for the audience on the date (newest run)."""
-    found = service.status(session, org_id=principal.org_id, audience_id=audience_id,
+    found = service.status(sessions, snap, org_id=principal.org_id, audience_id=audience_id,
                            data_date=service.default_date(snap, day))
     return envelope(MaterializationStatusRead.of(found))
 
 
 @router.get("/{audience_id}/results", response_model=Envelope[list[ResultsPerson]], responses=MATERIALIZING)
 def materialized_results(
-    audience_id: str, response: Response, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep,
+    audience_id: str, response: Response, principal: RowReader, sessions: SessionsDep, wh: WarehouseDep,
     snap: CatalogDep, day: DateQuery = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Envelope[list[ResultsPerson]]:
     """G2: unmasked rows of the materialized run on the date (202 while it is queued or running)."""
-    page = service.results(session, wh, org_id=principal.org_id, audience_id=audience_id,
+    page = service.results(sessions, wh, snap, org_id=principal.org_id, audience_id=audience_id,
                            data_date=service.default_date(snap, day), limit=limit, cursor=cursor)
     if page.status != service.Materialization.READY:
         response.status_code = 202
@@ -93,7 +99,7 @@ def materialized_stats(
 
 @router.post("/{audience_id}/export", response_model=Envelope[LegacyExportRead])
 def materialized_export(
-    audience_id: str, principal: CurrentPrincipal, sessions: SessionsDep, wh: WarehouseDep, snap: CatalogDep,
+    audience_id: str, principal: RowReader, sessions: SessionsDep, wh: WarehouseDep, snap: CatalogDep,
     storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep, day: DateQuery = None,
 ) -> Envelope[LegacyExportRead]:
     """G2: a stored CSV of the materialized run (reused when one exists) with a signed URL."""

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from orbit.apimodel import ApiModel
+from orbit.audiences.schemas import EmailHashes, G2Contact, all_email_hashes, g2_contact
 from orbit.legacy.service import ExportOut, FieldStats, Materialization, Page, Person, Status
 
 
@@ -36,70 +37,40 @@ def _s(v: Any) -> str | None:
     return str(v) if v not in (None, "") else None
 
 
-def _yn(v: Any) -> Literal["y", "n"] | None:
-    return None if v is None else ("y" if v else "n")
+def _contact(p: Person) -> dict[str, Any]:
+    return g2_contact(p.profile, score=p.score, overlap=p.overlap, topic_ids=p.topic_ids, topic_name=p.topic_name,
+                      masked=False)
 
 
-class ResultsPerson(ApiModel):
-    """A G2 result row (ORBIT_API.md §7.8.2, the fields Orbit holds); empty values are null."""
+class ResultsPerson(G2Contact):
+    """A G2 `/results` row (the SDK's AudienceResultsPerson): every field present, null where
+    Orbit holds no value (see `G2Contact`)."""
 
     person_id: str | None
-    intent_score: int
-    topic_id: int | None
-    topic_name: str | None
-    matched_topic_ids: list[int]
-    topic_overlap: int
-    email: str | None
-    first_name: str | None
-    last_name: str | None
-    job_title: str | None
-    seniority: str | None
-    department: str | None
-    headline: str | None
     company: str | None  # the company name (G2 is flat)
-    company_domain: str | None
-    company_industry: str | None
-    company_size: str | None
-    company_revenue_range: str | None
-    company_city: str | None
-    company_state: str | None
     company_country: str | None
-    company_linkedin_url: str | None
-    company_naics: str | None
-    company_sic: str | None
-    city: str | None
-    state: str | None
-    zip: str | None
-    personal_country: str | None
-    linkedin_url: str | None
-    age_range: str | None
-    gender: str | None
-    is_b2b: Literal["y", "n"] | None = Field(alias="isB2b")
-    is_b2c: Literal["y", "n"] | None = Field(alias="isB2c")
-    personal_email: str | None
-    business_email: str | None
-    phones: str | None
 
     @classmethod
     def of(cls, p: Person) -> ResultsPerson:
         r = p.profile
-        business, personal = _s(r.get("business_email")), _s(r.get("personal_email"))
-        return cls(
-            person_id=_s(r.get("hashed_email")), intent_score=p.score,
-            topic_id=p.topic_ids[0] if p.topic_ids else None, topic_name=p.topic_name,
-            matched_topic_ids=list(p.topic_ids), topic_overlap=p.overlap, email=personal or business,
-            first_name=_s(r.get("first_name")), last_name=_s(r.get("last_name")), job_title=_s(r.get("job_title")),
-            seniority=_s(r.get("seniority")), department=_s(r.get("department")), headline=_s(r.get("headline")),
-            company=_s(r.get("company_name")), company_domain=_s(r.get("company_domain")),
-            company_industry=_s(r.get("company_industry")), company_size=_s(r.get("company_size")),
-            company_revenue_range=_s(r.get("company_revenue_range")), company_city=_s(r.get("company_city")),
-            company_state=_s(r.get("company_state")), company_country=_s(r.get("company_country")),
-            company_linkedin_url=_s(r.get("company_linkedin_url")), company_naics=_s(r.get("company_naics")),
-            company_sic=_s(r.get("company_sic")), city=_s(r.get("city")), state=_s(r.get("state")),
-            zip=_s(r.get("zip")), personal_country=_s(r.get("country")), linkedin_url=_s(r.get("linkedin_url")),
-            age_range=_s(r.get("age_range")), gender=_s(r.get("gender")), is_b2b=_yn(r.get("is_b2b")),
-            is_b2c=_yn(r.get("is_b2c")), personal_email=personal, business_email=business, phones=_s(r.get("phone")),
-        )
+        return cls(person_id=_s(r.get("hashed_email")), company=_s(r.get("company_name")),
+                   company_country=_s(r.get("company_country")), **_contact(p))
+
+
+class QueryPerson(G2Contact):
+    """A G2 `/query` row (the SDK's AudienceQueryPerson): the results row without `personId`,
+    with `country` (the company's) instead of `companyCountry`, plus `hem` and `allEmailHashes`."""
+
+    hem: str | None
+    company: str | None
+    country: str | None
+    all_email_hashes: EmailHashes
+
+    @classmethod
+    def of(cls, p: Person) -> QueryPerson:
+        r = p.profile
+        return cls(hem=_s(r.get("hashed_email")), company=_s(r.get("company_name")),
+                   country=_s(r.get("company_country")), all_email_hashes=all_email_hashes(r), **_contact(p))
 
 
 class MaterializationStatusRead(ApiModel):

@@ -237,9 +237,35 @@ class Status:
     run_id: str | None
 
 
-def status(session: Session, *, org_id: str, audience_id: str, data_date: date) -> Status:
+def _newest_or_refresh(sessions: sessionmaker[Session], snap: Snapshot, *, org_id: str, audience_id: str,
+                       data_date: date) -> Run | None:
+    """The newest run on the date (detached); for an active audience with none on the newest data
+    date, its run is queued first (activation queues it, but a day loaded since then would wait
+    for the scheduler's tick), so G2 clients see `materializing`, never `none`.
+
+    Owns its transactions: reads in one, and only when a run must be queued, writes in another.
+    """
+    with sessions() as session:
+        run = find_newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
+        audience = audiences.get_audience(session, org_id=org_id, audience_id=audience_id)
+        if run is not None:
+            session.expunge(run)
+            return run
+        if audience.status != audiences.AudienceStatus.ACTIVE.value or not snap.dates or data_date != snap.dates[-1]:
+            return None
+    with sessions.begin() as session:
+        db.begin_write(session)
+        runs.queue_daily_runs(session, data_date=data_date, audience_id=audience_id)
+        run = find_newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
+        if run is not None:
+            session.expunge(run)
+    return run
+
+
+def status(sessions: sessionmaker[Session], snap: Snapshot, *, org_id: str, audience_id: str,
+           data_date: date) -> Status:
     """What the newest run on the date says: ready, materializing, failed, or none."""
-    run = find_newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
+    run = _newest_or_refresh(sessions, snap, org_id=org_id, audience_id=audience_id, data_date=data_date)
     if run is None:
         return Status(Materialization.NONE, 0, data_date, None)
     state = _BY_RUN_STATUS.get(run.status, Materialization.FAILED)
@@ -247,13 +273,14 @@ def status(session: Session, *, org_id: str, audience_id: str, data_date: date) 
 
 
 def results(
-    session: Session, wh: Warehouse, *, org_id: str, audience_id: str, data_date: date, limit: int,
+    sessions: sessionmaker[Session], wh: Warehouse, snap: Snapshot, *, org_id: str, audience_id: str, data_date: date, limit: int,
     cursor: str | None,
 ) -> Page:
-    """Rows of the newest run on the date; `materializing` while it is queued or running;
-    NotFound when there is no run, or it failed or was cancelled."""
+    """Rows of the newest run on the date; `materializing` while it is queued or running (an
+    active audience's run is queued if missing); NotFound when there is no run, or it failed or
+    was cancelled."""
     offset = decode_cursor(cursor)
-    run = find_newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
+    run = _newest_or_refresh(sessions, snap, org_id=org_id, audience_id=audience_id, data_date=data_date)
     if run is not None and runs.is_pending(run):
         return Page(Materialization.MATERIALIZING, [], 0, offset, data_date)
     if run is None or run.status != runs.RunStatus.COMPLETED.value:

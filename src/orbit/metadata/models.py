@@ -122,7 +122,8 @@ class Audience(Base):
     )
     name: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16))
-    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)  # normalized: what runs use
+    written_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # as the client wrote it
     config_hash: Mapped[str] = mapped_column(String(64))
     audience_size: Mapped[int] = mapped_column(BigInteger, default=0)
     last_refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

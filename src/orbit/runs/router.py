@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
-from orbit.http.auth import CurrentPrincipal
+from orbit.http.auth import CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.runs import service
@@ -79,7 +79,7 @@ def run_results(
     audience_id: str,
     run_id: str,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: RowReader,
     session: DbSession,
     wh: WarehouseDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,

@@ -316,20 +316,22 @@ def requeue_expired(session: Session, *, max_attempts: int, now: datetime | None
 # --- daily scheduling --------------------------------------------------------------------------
 
 
-def queue_daily_runs(session: Session, *, data_date: date, now: datetime | None = None) -> list[Run]:
-    """Queue one `daily` run on `data_date` for every active audience, unless it already has a
-    run in progress or a completed run with the same (configHash, dataDate)."""
+def queue_daily_runs(session: Session, *, data_date: date, audience_id: str | None = None,
+                     now: datetime | None = None) -> list[Run]:
+    """Queue one `daily` run on `data_date` for every active audience (or just `audience_id`, when
+    it is active), unless it already has a run in progress or a completed run with the same
+    (configHash, dataDate)."""
     now = now or _now()
     done = select(Run.id).where(
         Run.audience_id == Audience.id, Run.config_hash == Audience.config_hash, Run.data_date == data_date,
         Run.status.in_((RunStatus.COMPLETED.value, *IN_PROGRESS)),
     )
     busy = select(Run.id).where(Run.audience_id == Audience.id, Run.status.in_(IN_PROGRESS))
-    todo = session.scalars(
-        select(Audience).where(Audience.status == "active", ~done.exists(), ~busy.exists()).order_by(Audience.id)
-    ).all()
+    wanted = select(Audience).where(Audience.status == "active", ~done.exists(), ~busy.exists())
+    if audience_id is not None:
+        wanted = wanted.where(Audience.id == audience_id)
     queued: list[Run] = []
-    for audience in todo:
+    for audience in session.scalars(wanted.order_by(Audience.id)).all():
         run = _new_run(audience, run_type=RunType.DAILY, data_date=data_date, key=None, now=now)
         try:
             _insert_run(session, run)

@@ -42,9 +42,19 @@ def browse_topics(
     category: Text100 = None,
     q: Text100 = None,
     limit: Annotated[int, Query(ge=1, le=25_000)] = 25_000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    page_size: Annotated[int | None, Query(alias="pageSize", ge=1, le=25_000,
+                                           description="G2 paging: page size (replaces limit)")] = None,
+    page_no: Annotated[int | None, Query(alias="page", ge=1, le=2**20,
+                                         description="G2 paging: 1-based page number (replaces offset)")] = None,
 ) -> Envelope[list[TopicDetail]] | Response:
-    """Browse the topic catalogue with optional type, industry, category and text filters."""
+    """Browse the topic catalogue with optional type, industry, category and text filters.
+
+    Paged by `limit`/`offset` or, as G2 clients do, by `page`/`pageSize`; `meta` carries both."""
+    if page_size is not None:
+        limit = page_size
+    if page_no is not None:
+        offset = (page_no - 1) * limit
     etag = etag_for(snap.version, request.url.query)
     if not_modified(request, response, etag=etag, max_age=request.app.state.settings.topics_cache_seconds):
         return Response(status_code=304, headers=dict(response.headers))
@@ -52,7 +62,7 @@ def browse_topics(
     return envelope(
         [TopicDetail.of(t) for t in page.items],
         count=len(page.items), total=page.total, limit=limit, offset=offset,
-        hasMore=offset + len(page.items) < page.total,
+        page=offset // limit + 1, pageSize=limit, hasMore=offset + len(page.items) < page.total,
         filters={"type": type_, "industry": industry, "category": category, "q": q},
     )
 
