@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from orbit.accounts import service as accounts
+from orbit.runs.worker import Worker
+from orbit.settings import RunsSettings
 from tests.conftest import SMALL_END, Loaded, OrgKey, make_org
 from tests.conftest import expect_error as _err
 from tests.isolation import Call, assert_isolated
@@ -231,3 +234,70 @@ def test_activation_queues_the_first_run_at_once(client: TestClient, loaded: Loa
     assert [r["status"] for r in runs] == ["queued"]
     paused = _create(client, org, popular, status="paused")
     assert client.get(f"/v1/intent/audiences/{paused['id']}/runs", headers=org.headers).json()["meta"]["total"] == 0
+
+
+def test_preview_rows_follow_the_request_notation(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    org = make_org(loaded)
+    g3 = {"topicIds": popular[:3], "filters": {"contact.hasBusinessEmail": True}}
+    g2 = {"topicIds": popular[:3], "filters": {"hasBusinessEmail": True}}
+    url = "/v1/intent/audiences/preview"
+    g3_rows = client.post(url, headers=org.headers, json=g3).json()["data"]["sample"]
+    g2_body = client.post(url, headers=org.headers, json=g2).json()["data"]
+    g2_rows = g2_body["sample"]
+    assert g2_body["previewKey"] and len(g3_rows) == len(g2_rows) > 0
+    for a, b in zip(g3_rows, g2_rows, strict=True):
+        assert isinstance(a["company"], dict) and set(a["company"]) == {"name", "domain", "industry"}
+        assert b["company"] == a["company"]["name"] and b["companyDomain"] is None  # G2 masks the domain
+        assert b["hem"] == b["hashedEmail"] == a["hashedEmail"] == b["emailHashes"]["sha256"]
+        assert b["emailHashes"] == {"sha256": b["hem"], "sha1": None, "md5": None} and b["masked"] is True
+        assert b["email"] is None and b["businessEmail"] is None and b["linkedinUrl"] is None
+        for key in ("headline", "incomeRange", "netWorth", "companyRevenue", "companyLinkedinUrl", "companyNaics",
+                    "companySic", "directNumbers"):
+            assert b[key] is None, key
+        assert b["firstName"] is None or (len(b["firstName"]) == 2 and b["firstName"].endswith("."))
+        # G3 rows carry every G2 flat field except `company`.
+        assert set(b) - {"company", "hem"} <= set(a)
+    # `maxScore` 100 is G2 notation too; `?shape=` decides when given.
+    assert isinstance(client.post(url, headers=org.headers, json={"topicIds": popular[:3], "maxScore": 100})
+                      .json()["data"]["sample"][0]["company"], (str, type(None)))
+    forced = client.post(url, headers=org.headers, params={"shape": "g3"}, json=g2).json()["data"]["sample"]
+    assert isinstance(forced[0]["company"], dict)
+    forced = client.post(url, headers=org.headers, params={"shape": "g2"}, json=g3).json()["data"]["sample"]
+    assert isinstance(forced[0]["company"], (str, type(None))) and "intent" not in forced[0]
+    _err(client.post(url, headers=org.headers, params={"shape": "g4"}, json=g3), 400, "VALIDATION_ERROR")
+
+
+def test_without_an_audience_plan_rows_are_forbidden(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    org = make_org(loaded, slots=0)
+    config = {"topicIds": popular[:3], "minScore": 80}
+    preview = client.post("/v1/intent/audiences/preview", headers=org.headers, json=config)
+    assert preview.status_code == 200 and preview.json()["data"]["sample"][0]["masked"] is True
+    a = client.post("/v1/intent/audiences", headers=org.headers, json={"name": "no plan", "config": config}).json()["data"]
+    base = f"/v1/intent/audiences/{a['id']}"
+    run = client.post(f"{base}/runs", headers=org.headers)
+    assert run.status_code == 202  # manual runs are allowed for any saved audience
+    run_id = run.json()["data"]["id"]
+    worker = Worker(loaded.wh, loaded.sessions, client.app.state.catalog.current, RunsSettings())  # type: ignore[attr-defined]
+    while worker.run_once():
+        pass
+    assert client.get(f"{base}/runs/{run_id}/stats", headers=org.headers).status_code == 200
+    for method, url, body in [
+        ("GET", f"{base}/runs/{run_id}/results", None), ("GET", f"{base}/runs/{run_id}/export.csv", None),
+        ("POST", f"{base}/runs/{run_id}/exports", None), ("GET", f"{base}/runs/{run_id}/exports/{MISSING}", None),
+        ("POST", "/v1/intent/audiences/query", config), ("POST", "/v1/intent/audiences/query", {"audienceId": a["id"]}),
+        ("GET", f"{base}/results", None), ("POST", f"{base}/export", None),
+    ]:
+        err = _err(client.request(method, url, headers=org.headers, json=body), 403, "FORBIDDEN")
+        assert "audience plan" in err["message"], url
+    # An admin giving the organization slots opens the rows.
+    with loaded.sessions.begin() as s:
+        accounts.set_audience_slots(s, ref=org.id, slots=1)
+    assert client.get(f"{base}/runs/{run_id}/results", headers=org.headers).status_code == 200
+
+
+def test_service_validation_messages_name_their_fields(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    org = make_org(loaded)
+    err = _err(client.post("/v1/intent/audiences", headers=org.headers,
+                           json={"name": "x", "config": {"topicIds": [7], "maxScore": 10}}), 400, "VALIDATION_ERROR")
+    assert err["message"].startswith("the audience config is invalid: config.")
+    assert all(d["field"] in err["message"] for d in err["details"][:3])

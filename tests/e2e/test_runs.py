@@ -70,9 +70,10 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, s
 
 
 def _audience(http: httpx.Client, key: str) -> str:
+    """A draft (an active one would queue its first run at once, and these tests queue their own)."""
     topics = [m["topicId"] for m in http.get("/v1/intent/topics/movers", params={"limit": 5}).json()["data"]]
     resp = http.post("/v1/intent/audiences", headers={"X-API-Key": key},
-                     json={"name": "e2e", "status": "active", "config": {"topicIds": topics, "minScore": 50}})
+                     json={"name": "e2e", "config": {"topicIds": topics, "minScore": 50}})
     assert resp.status_code == 201, resp.text
     return str(resp.json()["data"]["id"])
 
@@ -96,6 +97,49 @@ def test_lifecycle_over_http(data: tuple[dict[str, str], str]) -> None:
             assert stats["total"] == body["total"]
             size = http.get(f"/v1/intent/audiences/{audience}").json()["data"]["audienceSize"]
             assert size == http.get(f"/v1/intent/audiences/{audience}/runs/{run}").json()["data"]["resultCount"]
+    finally:
+        _stop(proc)
+
+
+def test_g2_client_flow_activate_wait_results_export(data: tuple[dict[str, str], str]) -> None:
+    """What the published TypeScript SDK does: create in G2 notation, activate, poll /status
+    (waitUntilReady) until ready, page /results, export; the G2 shapes hold throughout."""
+    env, key = data
+    proc, base = _serve(env)  # default worker poll interval: what a user gets
+    try:
+        with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": key}) as http:
+            topics = [m["topicId"] for m in http.get("/v1/intent/topics/movers", params={"limit": 5}).json()["data"]]
+            config = {"topicIds": topics, "minScore": 50, "maxScore": 100, "filters": {"hasBusinessEmail": True}}
+            created = http.post("/v1/intent/audiences", json={"name": "g2 e2e", "config": config})
+            assert created.status_code == 201, created.text
+            audience = created.json()["data"]
+            assert audience["config"] == config and audience["status"] == "draft"
+            base_path = f"/v1/intent/audiences/{audience['id']}"
+            assert http.get(f"{base_path}/status").json()["data"]["status"] == "none"
+            activated = http.patch(base_path, json={"status": "active"})
+            assert activated.status_code == 200 and activated.json()["data"]["config"] == config
+            started = time.monotonic()
+            first = http.get(f"{base_path}/status").json()["data"]
+            assert first["status"] in ("materializing", "ready") and first["runId"]
+            ready = _until(lambda: (d := _data(http.get(f"{base_path}/status")))["status"] == "ready" and d,
+                           "the activated audience never materialized", timeout=10)
+            waited = time.monotonic() - started
+            assert waited < 10 and ready["runId"] == first["runId"] and ready["totalCount"] > 0
+            page = http.get(f"{base_path}/results", params={"limit": 100})
+            assert page.status_code == 200
+            rows, meta = page.json()["data"], page.json()["meta"]
+            assert meta["status"] == "ready" and meta["totalCount"] == ready["totalCount"]
+            assert len(rows) == min(100, ready["totalCount"]) and meta["hasMore"] == (ready["totalCount"] > 100)
+            row = rows[0]
+            assert row["personId"] and row["businessEmail"] and isinstance(row["company"], (str, type(None)))
+            assert {"emailHashes", "companyRevenue", "photoUrl", "jobFunctions"} <= set(row)
+            assert row["emailHashes"]["sha256"] == row["personId"]
+            made = http.post(f"{base_path}/export")
+            assert made.status_code == 200, made.text
+            export = made.json()["data"]
+            assert export["rows"] == ready["totalCount"] and export["cached"] is False
+            csv = httpx.get(export["downloadUrl"], timeout=30)
+            assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == export["rows"] + 1
     finally:
         _stop(proc)
 

@@ -63,6 +63,19 @@ def test_browse_filters_and_pages(client: TestClient) -> None:
     assert both["meta"]["total"] == facets["total"]  # type: ignore[index]
 
 
+def test_browse_pages_the_g2_way_too(client: TestClient) -> None:
+    by_offset = ok(client.get("/v1/intent/topics", params={"limit": 7, "offset": 14}))
+    by_page = ok(client.get("/v1/intent/topics", params={"pageSize": 7, "page": 3}))
+    assert by_page["data"] == by_offset["data"]  # type: ignore[index]
+    for body in (by_offset, by_page):
+        meta = body["meta"]  # type: ignore[index]
+        assert (meta["page"], meta["pageSize"], meta["limit"], meta["offset"], meta["hasMore"]) == (3, 7, 7, 14, True)
+    assert ok(client.get("/v1/intent/topics"))["meta"]["page"] == 1  # type: ignore[index]
+    for bad in ({"page": 0}, {"pageSize": 0}, {"page": "x"}):
+        err = error(client.get("/v1/intent/topics", params=bad), 400, "VALIDATION_ERROR")
+        assert next(iter(bad)) in err["message"]  # type: ignore[operator]
+
+
 def test_browse_q_matches_names(client: TestClient) -> None:
     body = ok(client.get("/v1/intent/topics", params={"q": "crm"}))
     assert body["data"]  # type: ignore[index]
@@ -94,9 +107,10 @@ def test_search_ranks_prefix_before_word_matches(client: TestClient) -> None:
 
 def test_search_limits(client: TestClient) -> None:
     assert len(ok(client.get("/v1/intent/topics/search", params={"q": "software", "limit": 50}))["data"]) == 50  # type: ignore[index]
-    for bad in ("0", "51", "x"):
+    for bad, message in (("0", "limit: must be ≥ 1"), ("51", "limit: must be ≤ 50"), ("x", "limit: must be an integer")):
         err = error(client.get("/v1/intent/topics/search", params={"q": "crm", "limit": bad}), 400, "VALIDATION_ERROR")
         assert err["details"][0]["field"] == "limit"  # type: ignore[index]
+        assert err["message"] == message  # the message names the field, the details keep the validator's words
     err = error(client.get("/v1/intent/topics/search"), 400, "VALIDATION_ERROR")
     assert err["details"][0]["field"] == "q"  # type: ignore[index]
     error(client.get("/v1/intent/topics/search", params={"q": "x" * 101}), 400, "VALIDATION_ERROR")
