@@ -12,7 +12,7 @@ from orbit.exports import service, writer
 from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
 from orbit.exports.schemas import ExportDownloadRead, ExportRead
 from orbit.exports.storage import CONTENT_TYPE
-from orbit.http.auth import CurrentPrincipal, RowReader
+from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, ErrorEnvelope, envelope
 
@@ -29,7 +29,7 @@ BAD_LINK: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get(f"{RUN}/export.csv", response_class=StreamingResponse, responses={**CSV_RESPONSE, **NOT_COMPLETED})
+@router.get(f"{RUN}/export.csv", response_class=StreamingResponse, responses={**CSV_RESPONSE, **NOT_COMPLETED, **NO_PLAN})
 def export_csv(
     audience_id: str, run_id: str, principal: RowReader, session: DbSession, wh: WarehouseDep,
     settings: SettingsDep,
@@ -40,7 +40,8 @@ def export_csv(
     return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers)
 
 
-@router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201, responses=NOT_COMPLETED)
+@router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201,
+             responses={**NOT_COMPLETED, **NO_PLAN})
 def create_export(
     audience_id: str, run_id: str, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
@@ -72,7 +73,7 @@ def list_exports(
     return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
 
 
-@router.get(f"{RUN}/exports/{{export_id}}", response_model=Envelope[ExportDownloadRead])
+@router.get(f"{RUN}/exports/{{export_id}}", response_model=Envelope[ExportDownloadRead], responses=NO_PLAN)
 def get_export(
     audience_id: str, run_id: str, export_id: str, principal: RowReader, session: DbSession,
     storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,

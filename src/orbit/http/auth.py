@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from orbit.accounts import service as accounts
 from orbit.accounts.service import Principal
 from orbit.errors import Unauthorized
+from orbit.http.envelope import ErrorEnvelope
 from orbit.metadata import db
 
 # Declared for the OpenAPI document (the "Authorize" button); the raw headers are parsed below
@@ -58,3 +59,6 @@ def _row_reader(principal: Annotated[Principal, Depends(_required)]) -> Principa
 
 # For routes that return unmasked people rows: 403 FORBIDDEN without an audience plan.
 RowReader = Annotated[Principal, Depends(_row_reader)]
+NO_PLAN: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorEnvelope, "description": "FORBIDDEN: no audience plan (the organization has 0 audience slots)"},
+}

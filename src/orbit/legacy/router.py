@@ -11,7 +11,7 @@ from orbit.audiences import service as audiences
 from orbit.audiences.config import Vocabulary
 from orbit.exports import service as exports
 from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
-from orbit.http.auth import CurrentPrincipal, RowReader
+from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.legacy import service
@@ -44,7 +44,7 @@ QUERY_MATERIALIZING: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/query", response_model=Envelope[list[QueryPerson]], responses=QUERY_MATERIALIZING)
+@router.post("/query", response_model=Envelope[list[QueryPerson]], responses={**QUERY_MATERIALIZING, **NO_PLAN})
 def query_audience(
     body: AudienceQuery, request: Request, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, snap: CatalogDep, settings: SettingsDep,
@@ -72,7 +72,8 @@ def materialization_status(
     return envelope(MaterializationStatusRead.of(found))
 
 
-@router.get("/{audience_id}/results", response_model=Envelope[list[ResultsPerson]], responses=MATERIALIZING)
+@router.get("/{audience_id}/results", response_model=Envelope[list[ResultsPerson]],
+            responses={**MATERIALIZING, **NO_PLAN})
 def materialized_results(
     audience_id: str, response: Response, principal: RowReader, sessions: SessionsDep, wh: WarehouseDep,
     snap: CatalogDep, day: DateQuery = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -97,7 +98,7 @@ def materialized_stats(
     return envelope(FieldStatsRead.of(stats))
 
 
-@router.post("/{audience_id}/export", response_model=Envelope[LegacyExportRead])
+@router.post("/{audience_id}/export", response_model=Envelope[LegacyExportRead], responses=NO_PLAN)
 def materialized_export(
     audience_id: str, principal: RowReader, sessions: SessionsDep, wh: WarehouseDep, snap: CatalogDep,
     storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep, day: DateQuery = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
-from orbit.http.auth import CurrentPrincipal, RowReader
+from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.runs import service
@@ -74,7 +74,7 @@ def cancel_run(audience_id: str, run_id: str, principal: CurrentPrincipal, sessi
     return envelope(RunRead.of(service.cancel_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)))
 
 
-@router.get("/{run_id}/results", response_model=Envelope[ResultsRead])
+@router.get("/{run_id}/results", response_model=Envelope[ResultsRead], responses=NO_PLAN)
 def run_results(
     audience_id: str,
     run_id: str,
