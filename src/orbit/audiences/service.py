@@ -89,7 +89,8 @@ def filter_catalog(build: catalog.CatalogBuild, *, generated_at: datetime) -> di
                     "section": f.section,
                     "recommended": f.section == "recommended",
                     "advanced": f.section == "advanced",
-                    "placeholder": f.placeholder,
+                    # Optional, not nullable, in the catalogue model: left out when there is none.
+                    **({"placeholder": f.placeholder} if f.placeholder is not None else {}),
                     "helperText": _helper(f),
                 },
                 "sourceColumn": f.column,
