@@ -21,6 +21,7 @@ from orbit.exports import router as exports_router
 from orbit.exports.storage import open_storage
 from orbit.http import errors, ratelimit
 from orbit.http.envelope import ErrorEnvelope, envelope
+from orbit.http.inputs import reject_unstorable_text
 from orbit.http.metrics import Metrics, MetricsMiddleware
 from orbit.http.middleware import RequestContext
 from orbit.legacy import router as legacy_router
@@ -132,7 +133,7 @@ def create_app(
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         # Every route takes a token from its caller's bucket (see orbit.http.ratelimit).
-        dependencies=[Depends(ratelimit.rate_limit)],
+        dependencies=[Depends(ratelimit.rate_limit), Depends(reject_unstorable_text)],
     )
     app.state.settings = settings
     metrics = Metrics()

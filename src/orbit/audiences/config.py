@@ -23,6 +23,7 @@ MAX_VALUES = 100  # per multi-select
 MAX_TERMS = 50  # per text-terms filter
 MAX_TERM_CHARS = 200
 MAX_URL_CHARS = 2048
+MAX_PROBLEMS = 100  # problems listed in one answer
 DEFAULT_MIN_SCORE = 70
 DEFAULT_MAX_SCORE = 99
 DEFAULT_MIN_OVERLAP = 1
@@ -248,12 +249,22 @@ def without_unset_source(config: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Problems:
-    """Every problem found, each with the field it concerns."""
+    """The problems found, each with the field it concerns: the first `MAX_PROBLEMS`, then one
+    line saying how many more were left out (60,000 unknown keys must not make a 4 MB answer)."""
 
     items: list[dict[str, str]] = field(default_factory=list)
+    left_out: int = 0
 
     def add(self, where: str, message: str) -> None:
-        self.items.append({"field": where, "message": message})
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append({"field": where, "message": message})
+        else:
+            self.left_out += 1
+
+    def listed(self) -> list[dict[str, str]]:
+        if not self.left_out:
+            return self.items
+        return [*self.items, {"field": "config", "message": f"and {self.left_out} more problems not listed"}]
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -395,7 +406,7 @@ def normalize(raw: Mapping[str, Any], vocab: Vocabulary) -> tuple[NormalizedConf
         cfg = ConfigIn.model_validate(raw)
     except ValidationError as exc:
         _pydantic_problems(exc, problems)
-        return None, problems.items
+        return None, problems.listed()
     seen: set[int] = set()
     for i, tid in enumerate(cfg.topic_ids):
         if tid in seen:
@@ -435,7 +446,7 @@ def normalize(raw: Mapping[str, Any], vocab: Vocabulary) -> tuple[NormalizedConf
         if canonical is not None:
             filters[key] = canonical
     if problems:
-        return None, problems.items
+        return None, problems.listed()
     return (
         NormalizedConfig(
             topic_ids=tuple(sorted(cfg.topic_ids)),

@@ -49,9 +49,16 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LA
 _HTTP_MESSAGES = {404: "no such resource", 405: "method not allowed on this path"}
 
 
+MAX_DETAILS = 101  # the problems a service lists (100) plus its "and N more" line
+
+
 def error_response(
     status: int, code: str, message: str, details: object = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    if isinstance(details, list) and len(details) > MAX_DETAILS:
+        # However many problems an input has, the answer stays small and says how many.
+        details = [*details[: MAX_DETAILS - 1],
+                   {"field": "body", "message": f"and {len(details) - MAX_DETAILS + 1} more problems not listed"}]
     body = {"error": {"code": code, "message": message, "details": details}, "meta": meta().model_dump()}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids on every response and a cap on request bodies."""
+"""Pure ASGI middleware: request ids on every response (500s included), a cap on request bodies,
+one access log line per request, and control characters escaped in everything logged."""
 
 from __future__ import annotations
 
@@ -10,24 +11,45 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orbit.errors import PayloadTooLarge
 from orbit.http.envelope import meta, request_id_var
 
 log = logging.getLogger("orbit.access")
+errors_log = logging.getLogger("orbit.http")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """CR, LF and every other control character as a visible escape (`\\r`, `\\x00`): a client
+    cannot start a forged log line through a URL path, a header or an input echoed in a message."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every log record written while a request is handled."""
+    """Adds `request_id` to every log record written while a request is handled, and escapes
+    control characters in the record's message (tracebacks keep their line breaks)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        message = record.getMessage()
+        escaped = escape_controls(message)
+        if escaped != message:
+            record.msg, record.args = escaped, None
         return True
 
 
+def _error_body(status: int, code: str, message: str) -> tuple[dict[str, object], bytes]:
+    body = json.dumps({"error": {"code": code, "message": message, "details": None},
+                       "meta": meta().model_dump()}).encode()
+    return {"type": "http.response.start", "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}, body
+
+
 class RequestContext:
-    """Sets the request id (a client's sane `X-Request-Id`, or a new one), echoes it back,
-    answers 413 for bodies over the limit, and writes one access log line per request."""
+    """Sets the request id (a client's sane `X-Request-Id`, or a new one) and echoes it back on
+    every response; answers 413 for bodies over the limit, declared or chunked; turns an error
+    nothing else handled into a 500 envelope that carries the id (header, body and log line);
+    writes one access log line per request."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -37,75 +59,75 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _SAFE_ID.match(incoming) else f"req_{uuid.uuid4().hex}"
         token = request_id_var.set(rid)
         started = time.perf_counter()
-        status_holder = {"status": 500, "started": False}
-        limit = self.max_body_bytes
-
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._reject(send, rid)
-            request_id_var.reset(token)
-            return
-
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    # Raised inside the app, so the OrbitError handler answers 413.
-                    raise PayloadTooLarge(f"request bodies are limited to {limit} bytes")
-            return message
+        state = {"status": 500, "started": False}
 
         async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                status_holder["started"] = True
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", rid.encode()))
-                message = {**message, "headers": headers}
+                state["status"], state["started"] = message["status"], True
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tagged_send)
-        except PayloadTooLarge:
-            if not status_holder["started"]:
-                await self._reject(send, rid)
+            body_receive = await self._bounded(headers, receive)
+            if body_receive is None:
+                await self._answer(tagged_send, 413, "PAYLOAD_TOO_LARGE",
+                                   f"request bodies are limited to {self.max_body_bytes} bytes")
+                return
+            await self.app(scope, body_receive, tagged_send)
+        except Exception:
+            # Inside the request's context: the traceback's log line carries the request id.
+            errors_log.exception("unhandled error")
+            if not state["started"]:
+                await self._answer(tagged_send, 500, "INTERNAL_ERROR", "an internal error occurred")
         finally:
             principal = (scope.get("state") or {}).get("principal")
             log.info(
                 "%s %s %s %.1fms request_id=%s %s",
-                scope.get("method"), scope.get("path"), status_holder["status"],
+                scope.get("method"), scope.get("path"), state["status"],
                 (time.perf_counter() - started) * 1000, rid,
                 principal.describe() if principal is not None else "anonymous",
             )
             request_id_var.reset(token)
 
-    async def _reject(self, send: Send, rid: str) -> None:
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "PAYLOAD_TOO_LARGE",
-                    "message": f"request bodies are limited to {self.max_body_bytes} bytes",
-                    "details": None,
-                },
-                "meta": meta().model_dump(),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", rid.encode()),
-                ],
-            }
-        )
+    async def _bounded(self, headers: dict[bytes, bytes], receive: Receive) -> Receive | None:
+        """The app's `receive`, or None when the body is over the limit. A declared length is
+        checked up front; a chunked body (no length) is read here, up to the limit, and replayed,
+        so an oversize one is a 413 before the app sees it (a parser would call it malformed)."""
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            return None if declared.isdigit() and int(declared) > self.max_body_bytes else receive
+        if b"chunked" not in headers.get(b"transfer-encoding", b"").lower():
+            return receive
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return receive  # the client went away; the app sees the disconnect
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body_bytes:
+                return None
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        return replay
+
+    @staticmethod
+    async def _answer(send: Send, status: int, code: str, message: str) -> None:
+        start, body = _error_body(status, code, message)
+        await send(start)
         await send({"type": "http.response.body", "body": body})
