@@ -138,6 +138,8 @@ class RateLimitSettings(BaseModel):
     analyze_authenticated_per_minute: int = Field(default=30, ge=1)
     anonymous_per_minute: int = Field(default=120, ge=1)
     authenticated_per_minute: int = Field(default=600, ge=1)
+    # Failed authentications per client IP: past it, 429 before any credential lookup.
+    failed_auth_per_minute: int = Field(default=20, ge=1)
 
 
 class Settings(BaseSettings):

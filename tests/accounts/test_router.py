@@ -138,8 +138,13 @@ def test_both_credentials_at_once_are_refused(hs_client: TestClient, orgs: tuple
         ({"exp": None}, "not valid"),
         ({"org_id": None}, "org_id"),
         ({"org_id": "00000000-0000-0000-0000-000000000000"}, "no known organization"),
+        ({"exp": str(int(time.time()) + 300)}, "'exp' claim must be a number"),
+        ({"sub": None}, "not valid"),
+        ({"sub": ""}, "'sub' claim must be a non-empty string"),
+        ({"sub": 42}, "not valid"),
     ],
-    ids=["expired", "not-yet-valid", "wrong-aud", "no-aud", "wrong-iss", "no-exp", "no-org", "unknown-org"],
+    ids=["expired", "not-yet-valid", "wrong-aud", "no-aud", "wrong-iss", "no-exp", "no-org", "unknown-org",
+         "string-exp", "no-sub", "empty-sub", "numeric-sub"],
 )
 def test_bad_tokens(hs_client: TestClient, orgs: tuple[Org, Org], claims: dict[str, Any], message: str) -> None:
     a, _ = orgs
@@ -261,3 +266,20 @@ def test_metadata_session_is_migrated(loaded: Loaded) -> None:
     from sqlalchemy import inspect
     assert {"organization", "api_key"} <= set(inspect(loaded.engine).get_table_names())
     assert db.MIGRATIONS.is_dir()
+
+
+def test_probes_ignore_credentials(hs_client: TestClient) -> None:
+    for path in ("/healthz", "/metrics"):
+        for headers in ({"X-API-Key": "sk_garbage"}, {"Authorization": "Bearer nope"}, {"X-API-Key": "x", "Authorization": "y"}):
+            assert hs_client.get(path, headers=headers).status_code == 200, (path, headers)
+
+
+def test_failed_authentication_is_rate_limited_per_address(loaded: Loaded, tmp_path: Path, orgs: tuple[Org, Org]) -> None:
+    settings = Settings(data_dir=tmp_path, env="test", rate_limit={"failed_auth_per_minute": 5})
+    with TestClient(create_app(settings, warehouse=loaded.wh, engine=loaded.engine)) as c:
+        codes = [c.get("/v1/intent/account", headers={"X-API-Key": f"sk_garbage{i}"}).status_code for i in range(8)]
+        assert codes == [401] * 5 + [429] * 3
+        limited = c.get("/v1/intent/account", headers={"X-API-Key": orgs[0].key})
+        _err(limited, 429, "RATE_LIMITED")  # the address is blocked, whatever it sends now
+        assert int(limited.headers["retry-after"]) >= 1 and "failed authentications" in limited.json()["error"]["message"]
+        assert c.get("/v1/intent/topics/search", params={"q": "crm"}).status_code == 200  # anonymous use goes on

@@ -243,7 +243,7 @@ class TokenVerifier:
                 if not matching:
                     raise Unauthorized("the token's signing key is unknown")
                 key = matching[0].key
-            required = ["exp"]
+            required = ["exp", "sub"]
             if self._auth.jwt_issuer is not None:
                 required.append("iss")
             if self._auth.jwt_audience is not None:
@@ -265,6 +265,14 @@ class TokenVerifier:
             raise Unauthorized("the token is from another issuer") from exc
         except (jwt.PyJWTError, ValueError, TypeError, json.JSONDecodeError) as exc:
             raise Unauthorized("the token is not valid") from exc
+        # PyJWT reads `exp`/`nbf` with int(), so "9999999999" would pass: require JSON numbers.
+        for name in ("exp", "nbf", "iat"):
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise Unauthorized(f"the token's {name!r} claim must be a number")
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject.strip():
+            raise Unauthorized("the token's 'sub' claim must be a non-empty string")
         return claims
 
 
@@ -276,7 +284,7 @@ def authenticate_bearer(session: Session, verifier: TokenVerifier, *, token: str
     if not isinstance(org_id, str) or not org_id:
         raise Unauthorized(f"the token has no {org_claim!r} claim")
     org = _active_org(session, org_id)
-    return Principal(org.id, org.name, PrincipalKind.BEARER, str(claims.get("sub", "")), org.audience_slots)
+    return Principal(org.id, org.name, PrincipalKind.BEARER, str(claims["sub"]), org.audience_slots)
 
 
 def authenticate(

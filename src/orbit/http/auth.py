@@ -9,7 +9,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from orbit.accounts import service as accounts
 from orbit.accounts.service import Principal
-from orbit.errors import Unauthorized
+from orbit.errors import RateLimited, Unauthorized
 from orbit.http.envelope import ErrorEnvelope
 from orbit.metadata import db
 
@@ -17,6 +17,23 @@ from orbit.metadata import db
 # so that a malformed header is a 401, not silently ignored.
 _api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An organization API key, sk_...")
 _bearer_scheme = HTTPBearer(auto_error=False, description="A JWT (dashboard access token)")
+# Probes of the platform, not of clients: no credentials read, no rate limit.
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _failed_auth_limit(request: Request, *, record: bool) -> None:
+    """429 once a client IP has spent its failed authentications (before any lookup)."""
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        return
+    client = request.client.host if request.client is not None else None
+    decision = limiter.failed_auth(client, record=record)
+    if not decision.allowed:
+        request.state.rate_limit = decision
+        raise RateLimited(
+            f"too many failed authentications from this address; retry in {decision.retry_after_s} s",
+            details={"limit": decision.limit, "retryAfter": decision.retry_after_s},
+        )
 
 
 def optional_principal(
@@ -26,18 +43,23 @@ def optional_principal(
 ) -> Principal | None:
     api_key = request.headers.get("x-api-key")
     authorization = request.headers.get("authorization")
-    if api_key is None and authorization is None:
+    if (api_key is None and authorization is None) or request.url.path in PROBE_PATHS:
         return None
     settings = request.app.state.settings
-    # Its own short transaction: authentication is not part of the request's business work,
-    # and a revoked key must fail at once in every process, so nothing is cached.
-    with request.app.state.sessions.begin() as session:
-        # It may write `last_used_at` after reading: take the write lock up front (SQLite).
-        db.begin_write(session)
-        principal = accounts.authenticate(
-            session, request.app.state.verifier, api_key=api_key, authorization=authorization,
-            org_claim=settings.auth.jwt_org_claim,
-        )
+    _failed_auth_limit(request, record=False)
+    try:
+        # Its own short transaction: authentication is not part of the request's business work,
+        # and a revoked key must fail at once in every process, so nothing is cached.
+        with request.app.state.sessions.begin() as session:
+            # It may write `last_used_at` after reading: take the write lock up front (SQLite).
+            db.begin_write(session)
+            principal = accounts.authenticate(
+                session, request.app.state.verifier, api_key=api_key, authorization=authorization,
+                org_claim=settings.auth.jwt_org_claim,
+            )
+    except Unauthorized:
+        _failed_auth_limit(request, record=True)
+        raise
     request.state.principal = principal
     return principal
 

@@ -23,12 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orbit.accounts.service import Principal
 from orbit.errors import RateLimited
-from orbit.http.auth import optional_principal
+from orbit.http.auth import PROBE_PATHS, optional_principal
 from orbit.settings import RateLimitSettings
 
 STATE_KEY = "rate_limit"
+UNLIMITED_PATHS = PROBE_PATHS  # probes of the platform, not of clients
 PRUNE_EVERY = 1024  # takes between sweeps of buckets that are full again
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes of the platform, not of clients
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,9 @@ class TokenBuckets:
         self._buckets: dict[tuple[str, int], _Bucket] = {}
         self._takes = 0
 
-    def take(self, key: str, per_minute: int) -> Decision:
-        """Take one token from `key`'s bucket of `per_minute` tokens (created full)."""
+    def take(self, key: str, per_minute: int, *, peek: bool = False) -> Decision:
+        """Take one token from `key`'s bucket of `per_minute` tokens (created full); with `peek`,
+        only say whether one could be taken."""
         rate = per_minute / 60.0
         with self._lock:
             now = self._clock()
@@ -79,7 +80,7 @@ class TokenBuckets:
                 bucket.tokens = min(float(per_minute), bucket.tokens + (now - bucket.stamp) * rate)
                 bucket.stamp = now
             allowed = bucket.tokens >= 1.0
-            if allowed:
+            if allowed and not peek:
                 bucket.tokens -= 1.0
             tokens = bucket.tokens
             self._takes += 1
@@ -130,11 +131,18 @@ class RateLimiter:
         return self.buckets.take(f"{'costly' if costly else 'default'}|{identity}", per_minute)
 
 
+    def failed_auth(self, client_ip: str | None, *, record: bool) -> Decision:
+        """The client's budget of failed authentications: `record` spends one (a failure just
+        happened), otherwise only look (before trying credentials, so a flood costs no lookups)."""
+        return self.buckets.take(f"authfail|ip:{client_ip or 'unknown'}", self.settings.failed_auth_per_minute,
+                                 peek=not record)
+
+
 def rate_limit(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> None:
     """Take a token for this request; RateLimited (429) when the caller's bucket is empty."""
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     path = request.url.path
-    if limiter is None or path in UNLIMITED_PATHS:
+    if limiter is None or path in PROBE_PATHS:
         return
     client = request.client.host if request.client is not None else None
     decision = limiter.check(path=path, principal=principal, client_ip=client)
