@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -126,3 +127,36 @@ def test_daily_runs_are_queued_once_per_config_and_date(metadata_url: str) -> No
         assert [r for r in service.queue_daily_runs(s, data_date=DAY) if r.audience_id == active] == []
         assert [r.audience_id for r in service.queue_daily_runs(s, data_date=DAY + timedelta(days=1))
                 if r.audience_id in (active, draft)] == [active]
+
+
+def test_parallel_requests_with_one_idempotency_key_replay_one_run(metadata_url: str) -> None:
+    """10 requests at once with the same Idempotency-Key: one run is created and the other nine
+    get it back (on PostgreSQL the inserts really run in parallel; SQLite queues the writers)."""
+    sessions = _sessions(metadata_url)
+    org_id, (audience_id,) = _org_with_audiences(sessions, 1)
+    snap = SimpleNamespace(dates=[DAY])
+    start = threading.Barrier(10)
+    outcomes: list[tuple[str, bool] | str] = []
+    lock = threading.Lock()
+
+    def post() -> None:
+        start.wait()
+        try:
+            with sessions.begin() as s:
+                db.begin_write(s)
+                queued = service.queue_run(s, org_id=org_id, audience_id=audience_id, snap=snap,  # type: ignore[arg-type]
+                                           idempotency_key="same-key", ttl=timedelta(hours=24))
+                result: tuple[str, bool] | str = (queued.run.id, queued.created)
+        except Exception as exc:  # surfaced by the assertion below
+            result = repr(exc)
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    assert len({o[0] for o in outcomes}) == 1  # type: ignore[index]
+    assert sorted(o[1] for o in outcomes) == [False] * 9 + [True]  # type: ignore[index]

@@ -123,7 +123,17 @@ def queue_run(
     if not snap.dates:
         raise ValidationFailed.field("dataDate", "no data date is loaded yet")
     run = _new_run(audience, run_type=RunType.MANUAL, data_date=snap.dates[-1], key=idempotency_key, now=now)
-    _insert_run(session, run)
+    try:
+        _insert_run(session, run)
+    except RunInProgress:
+        # On PostgreSQL a concurrent request with the same key inserts its run in parallel: our
+        # insert waited for its commit and then hit the one-run-in-progress index. Its key row
+        # is visible now, so the replay wins, as it does on SQLite (where writers queue up).
+        if idempotency_key is not None:
+            replay = _replay(session, org_id=org_id, audience_id=audience_id, key=idempotency_key, now=now)
+            if replay is not None:
+                return Queued(replay, created=False)
+        raise
     if idempotency_key is not None:
         try:
             with session.begin_nested():
