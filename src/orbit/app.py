@@ -19,11 +19,12 @@ from orbit.audiences import router as audiences_router
 from orbit.audiences.service import FilterCatalogCache
 from orbit.exports import router as exports_router
 from orbit.exports.storage import open_storage
-from orbit.http import errors, ratelimit
-from orbit.http.envelope import ErrorEnvelope, envelope
+from orbit.http import errors, methods, openapi, ratelimit
+from orbit.http.envelope import envelope
 from orbit.http.inputs import reject_unstorable_text
 from orbit.http.metrics import Metrics, MetricsMiddleware
 from orbit.http.middleware import RequestContext
+from orbit.http.overload import LoadShedder
 from orbit.legacy import router as legacy_router
 from orbit.metadata import db
 from orbit.runs import router as runs_router
@@ -57,14 +58,6 @@ TAGS = [
     },
     {"name": "Operations", "description": "Health, readiness and metrics of this Orbit deployment"},
 ]
-
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorEnvelope, "description": "Invalid input"},
-    404: {"model": ErrorEnvelope, "description": "Not found"},
-    429: {"model": ErrorEnvelope, "description": "Rate limit exceeded"},
-    500: {"model": ErrorEnvelope, "description": "Internal error"},
-}
-
 
 def _runs_by_status(sessions: sessionmaker[Session]) -> dict[str, float]:
     with sessions() as session:
@@ -131,13 +124,16 @@ def create_app(
         redoc_url="/redoc",
         openapi_tags=TAGS,
         lifespan=lifespan,
-        responses=ERROR_RESPONSES,
         # Every route takes a token from its caller's bucket (see orbit.http.ratelimit).
         dependencies=[Depends(ratelimit.rate_limit), Depends(reject_unstorable_text)],
     )
     app.state.settings = settings
     metrics = Metrics()
     errors.install(app)
+    methods.install(app)
+    openapi.install(app)  # every operation's statuses, codes and headers (orbit.http.openapi)
+    # Inner to outer: shedding sits inside the request context, so a 503 carries the request id.
+    app.add_middleware(LoadShedder, settings=settings.overload)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ratelimit.RateLimitHeaders)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -151,7 +147,8 @@ def create_app(
     app.include_router(runs_router.router)
     app.include_router(exports_router.router)
 
-    @app.get("/metrics", tags=["Operations"], response_class=PlainTextResponse)
+    @app.get("/metrics", tags=["Operations"], response_class=PlainTextResponse, responses=openapi.errors(
+        SERVICE_UNAVAILABLE="the metadata store could not be read for the runs-by-status gauge"))
     def prometheus_metrics() -> PlainTextResponse:
         """Prometheus metrics: requests by route and status, latencies, runs by status."""
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -161,7 +158,8 @@ def create_app(
         """Liveness: the process answers."""
         return envelope({"status": "ok"}).model_dump()
 
-    @app.get("/readyz", tags=["Operations"])
+    @app.get("/readyz", tags=["Operations"], responses=openapi.errors(
+        SERVICE_UNAVAILABLE="a store is not reachable, or the topic index is still being built (`Retry-After`)"))
     def readyz() -> JSONResponse:
         """Readiness: both stores answer a trivial query and the topic index of the current
         inventory (site analysis, semantic topic search) is built."""

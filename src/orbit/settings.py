@@ -142,6 +142,20 @@ class RateLimitSettings(BaseModel):
     failed_auth_per_minute: int = Field(default=20, ge=1)
 
 
+class OverloadSettings(BaseModel):
+    """Load shedding per process: requests beyond what the process can serve promptly get 503
+    `OVERLOADED` with Retry-After at once, so the accepted ones stay fast (see docs/operations)."""
+
+    enabled: bool = True
+    # Requests served at once; more wait up to `queue_wait_ms` for a place, then get 503.
+    max_in_flight: int = Field(default=32, ge=1)
+    # Of those, warehouse-heavy ones (preview, ad-hoc queries, site analysis) at once.
+    heavy_in_flight: int = Field(default=4, ge=1)
+    queue_wait_ms: int = Field(default=500, ge=0)
+    max_queue: int = Field(default=256, ge=0)  # waiting requests beyond this are refused at once
+    retry_after_s: int = Field(default=1, ge=1)
+
+
 class Settings(BaseSettings):
     """Process-wide settings, built once at each entry point and passed down."""
 
@@ -166,6 +180,7 @@ class Settings(BaseSettings):
     demo: DemoSettings = Field(default_factory=DemoSettings)
     site_analysis: SiteAnalysisSettings = Field(default_factory=SiteAnalysisSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    overload: OverloadSettings = Field(default_factory=OverloadSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:

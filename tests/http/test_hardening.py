@@ -3,9 +3,11 @@ characters in logs, oversize chunked bodies and huge problem lists — on SQLite
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +21,7 @@ from sqlalchemy import Engine
 
 from orbit.app import create_app
 from orbit.http.middleware import RequestIdFilter
+from orbit.http.overload import _Places
 from orbit.metadata import db
 from orbit.settings import RunsSettings, Settings
 from tests.conftest import Loaded, OrgKey, make_org
@@ -190,3 +193,46 @@ def test_a_huge_problem_list_is_capped(client: TestClient, loaded: Loaded, popul
     assert len(details) == 101 and details[-1]["message"] == "and 59900 more problems not listed"
     valid = client.post("/v1/intent/audiences/validate", headers=org.headers, json=body).json()["data"]
     assert valid["valid"] is False and len(valid["problems"]) == 101
+
+
+def test_past_capacity_requests_are_shed_with_503_and_retry_after(loaded: Loaded, tmp_path: Any) -> None:
+    settings = Settings(data_dir=tmp_path, env="test", runs=RunsSettings(embedded_workers=0),
+                        rate_limit={"enabled": False},
+                        overload={"max_in_flight": 1, "queue_wait_ms": 0, "retry_after_s": 2})
+    entered, gate = threading.Event(), threading.Event()
+    app = create_app(settings, warehouse=loaded.wh, engine=loaded.engine)
+
+    @app.get("/v1/intent/hold")
+    def hold() -> dict[str, bool]:
+        entered.set()
+        return {"released": gate.wait(30)}
+
+    with TestClient(app) as client:
+        held: list[Any] = []
+        worker = threading.Thread(target=lambda: held.append(client.get("/v1/intent/hold")))
+        worker.start()
+        assert entered.wait(30), "the held request never reached its route"
+        shed = client.get("/v1/intent/topics/search", params={"q": "crm"})
+        assert shed.status_code == 503 and shed.json()["error"]["code"] == "OVERLOADED", shed.text
+        assert shed.headers["retry-after"] == "2" and shed.headers["x-request-id"] == shed.json()["meta"]["request_id"]
+        assert client.get("/healthz").status_code == 200  # probes are never shed
+        gate.set()
+        worker.join(timeout=30)
+        assert held[0].status_code == 200 and held[0].json() == {"released": True}
+        assert client.get("/v1/intent/topics/search", params={"q": "crm"}).status_code == 200
+
+
+def test_places_wait_a_bounded_time_and_queue() -> None:
+    async def scenario() -> list[bool]:
+        places = _Places(1)
+        assert await places.take(0.0, 10)  # free: taken at once
+        refused_now = await places.take(0.0, 10)  # none free, no wait allowed
+        waiter = asyncio.ensure_future(places.take(5.0, 1))  # waits for a place
+        await asyncio.sleep(0)
+        queue_full = await places.take(5.0, 1)  # one waiter already: refused at once
+        places.give()
+        got_it = await waiter
+        timed_out = await places.take(0.01, 10)
+        return [refused_now, queue_full, got_it, timed_out]
+
+    assert asyncio.run(scenario()) == [False, False, True, False]
