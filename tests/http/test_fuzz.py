@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.conftest import Loaded, make_org
 
@@ -30,6 +31,6 @@ def test_no_request_gets_a_server_error(client: TestClient, loaded: Loaded) -> N
     @given(case=strategy)
     @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def call(case: Any) -> None:
-        case.call_and_validate(headers={"X-API-Key": key}, checks=[not_a_server_error])
+        case.call_and_validate(headers={"X-API-Key": key}, checks=[not_a_server_error, status_code_conformance, response_schema_conformance])
 
     call()

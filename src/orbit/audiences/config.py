@@ -12,10 +12,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from orbit.apimodel import Integral, TopicId
 from orbit.warehouse import audience_sql as sql
 
 MAX_TOPICS = 250
@@ -195,16 +196,28 @@ def label_for(value: str) -> str:
 
 
 class ConfigIn(BaseModel):
-    """A config as clients send it (G3 and G2 ranges); `normalize()` checks the rest."""
+    """A config as clients send it (G3 and G2 ranges); `normalize()` checks the rest. Its rules
+    that a JSON Schema can state are stated here too (`uniqueItems`, the `sourceUrl` scheme)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    topic_ids: list[StrictInt] = Field(alias="topicIds", min_length=1, max_length=MAX_TOPICS)
-    min_score: StrictInt | None = Field(default=None, alias="minScore", ge=0, le=100)
-    max_score: StrictInt | None = Field(default=None, alias="maxScore", ge=0, le=100)
-    min_topic_overlap: StrictInt | None = Field(default=None, alias="minTopicOverlap", ge=1, le=MAX_TOPICS)
-    filters: dict[str, Any] | None = None
-    source_url: str | None = Field(default=None, alias="sourceUrl", max_length=MAX_URL_CHARS)
+    topic_ids: list[TopicId] = Field(
+        alias="topicIds", min_length=1, max_length=MAX_TOPICS, json_schema_extra={"uniqueItems": True},
+        description="Known topic ids, each once")
+    min_score: Annotated[StrictInt, Field(ge=0, le=100), Integral] | None = Field(
+        default=None, alias="minScore", description=f"Default {DEFAULT_MIN_SCORE}; below {SCORE_FLOOR} is raised "
+        f"to {SCORE_FLOOR}, 100 is lowered to {SCORE_CEILING}")
+    max_score: Annotated[StrictInt, Field(ge=0, le=100), Integral] | None = Field(
+        default=None, alias="maxScore", description=f"Default {DEFAULT_MAX_SCORE}; 100 is lowered to "
+        f"{SCORE_CEILING}; not below minScore")
+    min_topic_overlap: Annotated[StrictInt, Field(ge=1, le=MAX_TOPICS), Integral] | None = Field(
+        default=None, alias="minTopicOverlap", description=f"Default {DEFAULT_MIN_OVERLAP}; at most the number of "
+        "topicIds")
+    filters: dict[str, Any] | None = Field(default=None, description=(
+        "ICP filters by key (see GET /v1/intent/audiences/filters): dotted (`\"role.seniority\": {\"values\": "
+        "[...]}`), nested or G2 flat keys; unknown keys and values are refused"))
+    source_url: str | None = Field(default=None, alias="sourceUrl", max_length=MAX_URL_CHARS,
+                                   json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"})
 
 
 @dataclass(frozen=True)
@@ -385,7 +398,8 @@ def _range_value(where: str, raw: Any, problems: Problems) -> dict[str, Any] | N
     if not isinstance(raw, dict) or set(raw) - {"min", "max"} or not raw:
         problems.add(where, "expected {\"min\": n, \"max\": n}")
         return None
-    lo, hi = raw.get("min"), raw.get("max")
+    # Whole numbers as JSON Schema counts them: 5000.0 is 5000.
+    lo, hi = (v if not isinstance(v, float) or not v.is_integer() else int(v) for v in (raw.get("min"), raw.get("max")))
     for name, v in (("min", lo), ("max", hi)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0 or v > 10_000_000):
             problems.add(f"{where}.{name}", "expected a whole number 0..10000000")

@@ -25,10 +25,13 @@ from orbit.audiences.schemas import (
 from orbit.http.auth import CurrentPrincipal
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors, merge
 from orbit.topics.deps import CatalogDep
 from orbit.topics.service import Snapshot
 
 router = APIRouter(prefix="/v1/intent/audiences", tags=["Audience Builder"])
+NO_AUDIENCE = errors(NOT_FOUND="the organization has no audience with this id")
+NO_SLOT = errors(SLOTS_FULL="`active` needs a free audience slot and none is left; nothing was changed")
 
 
 def _vocab(request: Request, snap: Snapshot) -> Vocabulary:
@@ -51,7 +54,11 @@ def audience_filters(request: Request, principal: CurrentPrincipal, snap: Catalo
 
 @router.post("/validate", response_model=Envelope[ValidateRead])
 def validate_audience(body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep) -> Envelope[ValidateRead]:
-    """Check and normalize a config without running it; lists every problem with its field."""
+    """Check and normalize a config without running it; lists every problem with its field.
+
+    A body of the right shape (types, ranges, known fields) is answered 200, with `valid: false`
+    and its problems when the config breaks a rule (unknown or repeated topics, filters, sourceUrl,
+    score and overlap bounds); a body of the wrong shape is a 400."""
     result = service.validate_config(_raw(body), _vocab(request, snap))
     c = result.config
     return envelope(
@@ -94,7 +101,7 @@ def list_audiences(
     return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
 
 
-@router.post("", response_model=Envelope[AudienceRead], status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=Envelope[AudienceRead], status_code=status.HTTP_201_CREATED, responses=NO_SLOT)
 def create_audience(
     body: AudienceCreate, request: Request, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep
 ) -> Envelope[AudienceRead]:
@@ -108,14 +115,14 @@ def create_audience(
     return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
 
 
-@router.get("/{audience_id}", response_model=Envelope[AudienceRead])
+@router.get("/{audience_id}", response_model=Envelope[AudienceRead], responses=NO_AUDIENCE)
 def get_audience(audience_id: str, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep) -> Envelope[AudienceRead]:
     """One saved audience."""
     audience = service.get_audience(session, org_id=principal.org_id, audience_id=audience_id)
     return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
 
 
-@router.patch("/{audience_id}", response_model=Envelope[AudienceRead])
+@router.patch("/{audience_id}", response_model=Envelope[AudienceRead], responses=merge(NO_AUDIENCE, NO_SLOT))
 def update_audience(
     audience_id: str, body: AudienceUpdate, request: Request, principal: CurrentPrincipal,
     session: DbSession, snap: CatalogDep,
@@ -130,7 +137,7 @@ def update_audience(
     return envelope(AudienceRead.of(audience, service.topics_of(snap, audience)))
 
 
-@router.delete("/{audience_id}", response_model=Envelope[DeletedRead])
+@router.delete("/{audience_id}", response_model=Envelope[DeletedRead], responses=NO_AUDIENCE)
 def delete_audience(
     audience_id: str, request: Request, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
 ) -> Envelope[DeletedRead]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue, StrictInt
 
-from orbit.apimodel import ApiModel
+from orbit.apimodel import NOT_BLANK, ApiModel, Integral
 from orbit.audiences import config as cfg
 from orbit.audiences import service
 from orbit.metadata.models import Audience
@@ -30,20 +30,24 @@ class PreviewRequest(cfg.ConfigIn):
     data_date: date | None = Field(default=None, alias="dataDate")
 
 
+NAME_RULE: dict[str, JsonValue] = {"pattern": NOT_BLANK}  # the service trims the name: it must not be only spaces
+SizeHint = Annotated[StrictInt, Field(ge=0), Integral]
+
+
 class AudienceCreate(ApiModel):
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=NAME_RULE)
     status: StatusName = "draft"
     config: cfg.ConfigIn
-    audience_size: int | None = Field(default=None, ge=0, description="G2 size hint; ignored")
+    audience_size: SizeHint | None = Field(default=None, description="G2 size hint; ignored")
 
 
 class AudienceUpdate(ApiModel):
     """PATCH body: every field optional; `config` replaces the whole config."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
+    name: str | None = Field(default=None, min_length=1, max_length=255, json_schema_extra=NAME_RULE)
     status: StatusName | None = None
     config: cfg.ConfigIn | None = None
-    audience_size: int | None = Field(default=None, ge=0, description="G2 size hint; ignored")
+    audience_size: SizeHint | None = Field(default=None, description="G2 size hint; ignored")
 
 
 class TopicRef(ApiModel):

@@ -14,22 +14,37 @@ from orbit.exports.schemas import ExportDownloadRead, ExportRead
 from orbit.exports.storage import CONTENT_TYPE
 from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
-from orbit.http.envelope import Envelope, ErrorEnvelope, envelope
+from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors, merge
 
 router = APIRouter(prefix="/v1/intent", tags=["Audience Builder"])
 RUN = "/audiences/{audience_id}/runs/{run_id}"
+_ATTACHMENT = {"Content-Disposition": {"description": "`attachment; filename=...`", "schema": {"type": "string"}}}
 CSV_RESPONSE: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/csv": {}}, "description": "The run as CSV, header row first"},
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The run as CSV, header row first",
+          "headers": {
+              **_ATTACHMENT,
+              "X-Export-Row-Cap": {"description": "Rows a run keeps at most", "schema": {"type": "integer"}},
+              "X-Export-Truncated": {"description": "Whether resultCount is over the row cap",
+                                     "schema": {"type": "string", "enum": ["true", "false"]}},
+              "X-Export-Result-Count": {"description": "The run's resultCount", "schema": {"type": "integer"}},
+              "X-ClickHouse-Query-Id": {"description": "Id of the warehouse query that reads the rows",
+                                        "schema": {"type": "string"}},
+          }},
 }
-NOT_COMPLETED: dict[int | str, dict[str, object]] = {
-    409: {"model": ErrorEnvelope, "description": "RUN_NOT_COMPLETED: the run is not completed"},
+FILE_RESPONSE: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The stored CSV file",
+          "headers": _ATTACHMENT},
 }
-BAD_LINK: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorEnvelope, "description": "FORBIDDEN: the link is invalid or has expired"},
+NO_RUN = errors(NOT_FOUND="the organization has no such audience, or the audience no run with this id")
+NOT_COMPLETED = errors("RUN_NOT_COMPLETED")
+REUSED: dict[int | str, dict[str, object]] = {
+    200: {"model": Envelope[ExportDownloadRead], "description": "A completed export of the run, reused, with a fresh URL"},
 }
 
 
-@router.get(f"{RUN}/export.csv", response_class=StreamingResponse, responses={**CSV_RESPONSE, **NOT_COMPLETED, **NO_PLAN})
+@router.get(f"{RUN}/export.csv", response_class=StreamingResponse,
+            responses=merge(CSV_RESPONSE, NO_PLAN, NO_RUN, NOT_COMPLETED))
 def export_csv(
     audience_id: str, run_id: str, principal: RowReader, session: DbSession, wh: WarehouseDep,
     settings: SettingsDep,
@@ -41,7 +56,7 @@ def export_csv(
 
 
 @router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201,
-             responses={**NOT_COMPLETED, **NO_PLAN})
+             responses=merge(REUSED, NO_PLAN, NO_RUN, NOT_COMPLETED))
 def create_export(
     audience_id: str, run_id: str, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
@@ -57,7 +72,7 @@ def create_export(
     return envelope(ExportDownloadRead.of(link))
 
 
-@router.get(f"{RUN}/exports", response_model=Envelope[list[ExportRead]])
+@router.get(f"{RUN}/exports", response_model=Envelope[list[ExportRead]], responses=NO_RUN)
 def list_exports(
     audience_id: str,
     run_id: str,
@@ -73,7 +88,8 @@ def list_exports(
     return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
 
 
-@router.get(f"{RUN}/exports/{{export_id}}", response_model=Envelope[ExportDownloadRead], responses=NO_PLAN)
+@router.get(f"{RUN}/exports/{{export_id}}", response_model=Envelope[ExportDownloadRead], responses=merge(
+    NO_PLAN, errors(NOT_FOUND="the organization has no such audience, run, or export of that run")))
 def get_export(
     audience_id: str, run_id: str, export_id: str, principal: RowReader, session: DbSession,
     storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
@@ -85,7 +101,8 @@ def get_export(
     return envelope(ExportDownloadRead.of(link))
 
 
-@router.get("/exports/{export_id}/download", response_class=FileResponse, responses={**CSV_RESPONSE, **BAD_LINK})
+@router.get("/exports/{export_id}/download", response_class=FileResponse, responses=merge(FILE_RESPONSE, errors(
+    FORBIDDEN="the link's signature is invalid or it has expired", NOT_FOUND="no stored export has this id")))
 def download_export(
     export_id: str, session: DbSession, storage: StorageDep, expires: str = "", signature: str = ""
 ) -> FileResponse:

@@ -14,8 +14,10 @@ from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
 from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors, merge
 from orbit.legacy import service
 from orbit.legacy.schemas import (
+    CURSOR_PATTERN,
     AudienceQuery,
     FieldStatsRead,
     LegacyExportRead,
@@ -32,6 +34,10 @@ MATERIALIZING: dict[int | str, dict[str, object]] = {
     202: {"model": Envelope[list[ResultsPerson]], "description": "Materialization is under way: poll /status"},
 }
 DateQuery = Annotated[date | None, Query(alias="date", description="Data date YYYY-MM-DD; default the newest")]
+CursorQuery = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="`meta.nextCursor` of the page before")]
+NO_AUDIENCE = errors(NOT_FOUND="the organization has no audience with this id")
+NOT_MATERIALIZED = errors(
+    NOT_FOUND="the organization has no audience with this id, or it has no completed run on the date")
 
 
 def _vocab(request: Request, snap: Snapshot) -> Vocabulary:
@@ -44,7 +50,8 @@ QUERY_MATERIALIZING: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/query", response_model=Envelope[list[QueryPerson]], responses={**QUERY_MATERIALIZING, **NO_PLAN})
+@router.post("/query", response_model=Envelope[list[QueryPerson]],
+             responses=merge(QUERY_MATERIALIZING, NO_PLAN, errors(NOT_FOUND="the organization has no audience `audienceId`")))
 def query_audience(
     body: AudienceQuery, request: Request, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, snap: CatalogDep, settings: SettingsDep,
@@ -62,7 +69,7 @@ def query_audience(
     return envelope([QueryPerson.of(p) for p in page.people], **page_meta(page, with_cache_key=True))
 
 
-@router.get("/{audience_id}/status", response_model=Envelope[MaterializationStatusRead])
+@router.get("/{audience_id}/status", response_model=Envelope[MaterializationStatusRead], responses=NO_AUDIENCE)
 def materialization_status(
     audience_id: str, principal: CurrentPrincipal, sessions: SessionsDep, snap: CatalogDep, day: DateQuery = None,
 ) -> Envelope[MaterializationStatusRead]:
@@ -73,11 +80,11 @@ def materialization_status(
 
 
 @router.get("/{audience_id}/results", response_model=Envelope[list[ResultsPerson]],
-            responses={**MATERIALIZING, **NO_PLAN})
+            responses=merge(MATERIALIZING, NO_PLAN, NOT_MATERIALIZED))
 def materialized_results(
     audience_id: str, response: Response, principal: RowReader, sessions: SessionsDep, wh: WarehouseDep,
     snap: CatalogDep, day: DateQuery = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: CursorQuery = None,
 ) -> Envelope[list[ResultsPerson]]:
     """G2: unmasked rows of the materialized run on the date (202 while it is queued or running)."""
     page = service.results(sessions, wh, snap, org_id=principal.org_id, audience_id=audience_id,
@@ -87,7 +94,7 @@ def materialized_results(
     return envelope([ResultsPerson.of(p) for p in page.people], **page_meta(page, with_cache_key=False))
 
 
-@router.get("/{audience_id}/stats", response_model=Envelope[FieldStatsRead])
+@router.get("/{audience_id}/stats", response_model=Envelope[FieldStatsRead], responses=NOT_MATERIALIZED)
 def materialized_stats(
     audience_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep, snap: CatalogDep,
     day: DateQuery = None,
@@ -98,7 +105,8 @@ def materialized_stats(
     return envelope(FieldStatsRead.of(stats))
 
 
-@router.post("/{audience_id}/export", response_model=Envelope[LegacyExportRead], responses=NO_PLAN)
+@router.post("/{audience_id}/export", response_model=Envelope[LegacyExportRead],
+             responses=merge(NO_PLAN, NOT_MATERIALIZED))
 def materialized_export(
     audience_id: str, principal: RowReader, sessions: SessionsDep, wh: WarehouseDep, snap: CatalogDep,
     storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep, day: DateQuery = None,

@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, StrictInt
 
-from orbit.apimodel import ApiModel
+from orbit.apimodel import ApiModel, Integral, TopicId
+from orbit.audiences import config as cfg
 from orbit.audiences.schemas import EmailHashes, G2Contact, all_email_hashes, g2_contact
 from orbit.legacy.service import ExportOut, FieldStats, Materialization, Page, Person, Status
 
+# `meta.nextCursor`: url-safe base64 (no padding) of the next offset; empty means the first page.
+CURSOR_PATTERN = "^(?:[A-Za-z0-9_-]{4,16})?$"
+Limit = Annotated[StrictInt, Field(ge=1, le=100), Integral]
+
 
 class AudienceQuery(ApiModel):
-    """`POST /audiences/query`: a saved audience (`audienceId`) or an ad-hoc config."""
+    """`POST /audiences/query`: a saved audience (`audienceId`) or an ad-hoc config. The config
+    fields carry the limits of an audience config (`ConfigIn`); with `audienceId` they are not used."""
+
+    # A saved audience, or the topics of an ad-hoc config (whose topic ids must not repeat).
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["audienceId"], "properties": {"audienceId": {"type": "string"}}},
+        {"required": ["topicIds"], "properties": {"topicIds": {"type": "array", "uniqueItems": True}}},
+    ]})
 
     audience_id: str | None = Field(default=None, max_length=64)
-    topic_ids: list[int] | None = None
-    min_score: int | None = None
-    max_score: int | None = None
-    min_topic_overlap: int | None = None
+    topic_ids: list[TopicId] | None = Field(default=None, min_length=1, max_length=cfg.MAX_TOPICS)
+    min_score: Annotated[StrictInt, Field(ge=0, le=100), Integral] | None = None
+    max_score: Annotated[StrictInt, Field(ge=0, le=100), Integral] | None = None
+    min_topic_overlap: Annotated[StrictInt, Field(ge=1, le=cfg.MAX_TOPICS), Integral] | None = None
     filters: dict[str, Any] | None = None
     data_date: date | None = Field(default=None, alias="date")
-    limit: int = Field(default=50, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=64)
+    limit: Limit = 50
+    cursor: str | None = Field(default=None, pattern=CURSOR_PATTERN, description="`meta.nextCursor` of the page before")
 
     def raw_config(self) -> dict[str, Any]:
         """The config as the client wrote it (unset fields stay unset, so defaults apply)."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors, merge
 from orbit.runs import service
 from orbit.runs.schemas import (
     ResultsRead,
@@ -23,9 +24,20 @@ from orbit.runs.schemas import (
 from orbit.topics.deps import CatalogDep
 
 router = APIRouter(prefix="/v1/intent/audiences/{audience_id}/runs", tags=["Audience Builder"])
+NO_AUDIENCE = errors(NOT_FOUND="the organization has no audience with this id")
+NO_RUN = errors(NOT_FOUND="the organization has no such audience, or the audience no run with this id")
+PENDING_RUN = errors("RUN_NOT_COMPLETED")
+QUEUED: dict[int | str, dict[str, object]] = {
+    200: {"model": Envelope[RunRead], "description": "A repeated Idempotency-Key: the run it queued before"},
+}
 
 
-@router.post("", response_model=Envelope[RunRead], status_code=202)
+def _pending(model: object) -> dict[int | str, dict[str, object]]:
+    return {202: {"model": model, "description": "The run is queued or running: no rows yet; poll again"}}
+
+
+@router.post("", response_model=Envelope[RunRead], status_code=202, responses=merge(QUEUED, NO_AUDIENCE, errors(
+    "RUN_IN_PROGRESS", "IDEMPOTENCY_CONFLICT")))
 def queue_run(
     audience_id: str,
     request: Request,
@@ -34,7 +46,8 @@ def queue_run(
     session: DbSession,
     snap: CatalogDep,
     body: Annotated[RunCreate | None, Body()] = None,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                                  max_length=service.MAX_IDEMPOTENCY_KEY)] = None,
 ) -> Envelope[RunRead]:
     """Queue a manual run (202); the same Idempotency-Key returns the same run (200)."""
     ttl = timedelta(hours=request.app.state.settings.runs.idempotency_hours)
@@ -46,7 +59,7 @@ def queue_run(
     return envelope(RunRead.of(queued.run))
 
 
-@router.get("", response_model=Envelope[list[RunRead]])
+@router.get("", response_model=Envelope[list[RunRead]], responses=NO_AUDIENCE)
 def list_runs(
     audience_id: str,
     principal: CurrentPrincipal,
@@ -61,20 +74,21 @@ def list_runs(
     return envelope(items, total=page.total, limit=limit, offset=offset, hasMore=offset + len(items) < page.total)
 
 
-@router.get("/{run_id}", response_model=Envelope[RunRead])
+@router.get("/{run_id}", response_model=Envelope[RunRead], responses=NO_RUN)
 def get_run(audience_id: str, run_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[RunRead]:
     """One run."""
     run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
     return envelope(RunRead.of(run, has_export=bool(service.exported_run_ids(session, [run.id]))))
 
 
-@router.delete("/{run_id}", response_model=Envelope[RunRead])
+@router.delete("/{run_id}", response_model=Envelope[RunRead], responses=merge(NO_RUN, errors("RUN_NOT_CANCELLABLE")))
 def cancel_run(audience_id: str, run_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[RunRead]:
     """Cancel a queued run (409 RUN_NOT_CANCELLABLE otherwise)."""
     return envelope(RunRead.of(service.cancel_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)))
 
 
-@router.get("/{run_id}/results", response_model=Envelope[ResultsRead], responses=NO_PLAN)
+@router.get("/{run_id}/results", response_model=Envelope[ResultsRead],
+            responses=merge(_pending(Envelope[ResultsRead]), NO_PLAN, NO_RUN, PENDING_RUN))
 def run_results(
     audience_id: str,
     run_id: str,
@@ -96,7 +110,8 @@ def run_results(
                                 total=run.kept_rows, limit=limit, offset=offset))
 
 
-@router.get("/{run_id}/stats", response_model=Envelope[StatsRead])
+@router.get("/{run_id}/stats", response_model=Envelope[StatsRead],
+            responses=merge(_pending(Envelope[StatsRead]), NO_RUN, PENDING_RUN))
 def run_stats(
     audience_id: str, run_id: str, response: Response, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
 ) -> Envelope[StatsRead]:

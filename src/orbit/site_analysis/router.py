@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 
 from orbit.http.auth import CurrentPrincipal, OptionalPrincipal
 from orbit.http.deps import DbSession
-from orbit.http.envelope import Envelope, ErrorEnvelope, envelope
+from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors
 from orbit.site_analysis import analyzer, service
 from orbit.site_analysis.deps import AnalyzerDep, SessionsDep
 from orbit.site_analysis.schemas import AnalyzeRequest, SiteAnalysisRead
@@ -18,19 +19,11 @@ from orbit.topics.deps import CatalogDep
 ANALYZE_PATH = "/v1/intent/topics/analyze"
 
 analyze_router = APIRouter(tags=["Site Analysis"])
-history_router = APIRouter(
-    prefix="/v1/intent/site-topics",
-    tags=["Site Topics"],
-    responses={401: {"model": ErrorEnvelope, "description": "Missing or invalid credentials"}},
-)
+history_router = APIRouter(prefix="/v1/intent/site-topics", tags=["Site Topics"])
 
-_SITE_ERRORS: dict[int | str, dict[str, object]] = {
-    422: {
-        "model": ErrorEnvelope,
-        "description": "The site cannot be analyzed: SITE_BLOCKED, SITE_UNREACHABLE, SITE_TIMEOUT, "
-        "SITE_TOO_LARGE, SITE_NOT_HTML, SITE_ROBOTS_DISALLOWED or SITE_TOO_MANY_REDIRECTS",
-    },
-}
+# The request was valid but the site cannot be analyzed (docs/site_analysis.md).
+_SITE_ERRORS = errors("SITE_BLOCKED", "SITE_UNREACHABLE", "SITE_TIMEOUT", "SITE_TOO_LARGE", "SITE_NOT_HTML",
+                      "SITE_ROBOTS_DISALLOWED", "SITE_TOO_MANY_REDIRECTS")
 
 
 @analyze_router.post(ANALYZE_PATH, response_model=Envelope[SiteAnalysisRead], responses=_SITE_ERRORS)
@@ -61,7 +54,8 @@ def list_site_topics(
     )
 
 
-@history_router.get("/{analysis_id}", response_model=Envelope[SiteAnalysisRead])
+@history_router.get("/{analysis_id}", response_model=Envelope[SiteAnalysisRead],
+                    responses=errors(NOT_FOUND="the organization has no analysis with this id"))
 def get_site_topics(analysis_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[SiteAnalysisRead]:
     """One stored site analysis of the organization."""
     row = service.get_site_analysis(session, org_id=principal.org_id, analysis_id=analysis_id)

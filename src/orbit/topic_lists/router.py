@@ -8,20 +8,16 @@ from fastapi import APIRouter, Query
 
 from orbit.http.auth import CurrentPrincipal
 from orbit.http.deps import DbSession
-from orbit.http.envelope import Envelope, ErrorEnvelope, envelope
+from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors, merge
 from orbit.topic_lists import service
 from orbit.topic_lists.schemas import TopicListCreate, TopicListDeleted, TopicListRead, TopicListUpdate
 from orbit.topics.deps import CatalogDep
 
-router = APIRouter(
-    prefix="/v1/intent/topic-lists",
-    tags=["Audience Builder"],
-    responses={401: {"model": ErrorEnvelope, "description": "Missing or invalid credentials"}},
-)
+router = APIRouter(prefix="/v1/intent/topic-lists", tags=["Audience Builder"])
 
-_CONFLICT: dict[int | str, dict[str, object]] = {
-    409: {"model": ErrorEnvelope, "description": "The organization already has a list of that name"}
-}
+_CONFLICT = errors(CONFLICT="the organization already has a list of that name")
+_MISSING = errors(NOT_FOUND="the organization has no topic list with this id")
 
 
 @router.get("", response_model=Envelope[list[TopicListRead]])
@@ -52,7 +48,7 @@ def create_topic_list(
     return envelope(TopicListRead.of(row, snap.inventory))
 
 
-@router.get("/{topic_list_id}", response_model=Envelope[TopicListRead])
+@router.get("/{topic_list_id}", response_model=Envelope[TopicListRead], responses=_MISSING)
 def get_topic_list(
     topic_list_id: str, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep
 ) -> Envelope[TopicListRead]:
@@ -61,7 +57,7 @@ def get_topic_list(
     return envelope(TopicListRead.of(row, snap.inventory))
 
 
-@router.patch("/{topic_list_id}", response_model=Envelope[TopicListRead], responses=_CONFLICT)
+@router.patch("/{topic_list_id}", response_model=Envelope[TopicListRead], responses=merge(_MISSING, _CONFLICT))
 def update_topic_list(
     topic_list_id: str,
     principal: CurrentPrincipal,
@@ -78,7 +74,7 @@ def update_topic_list(
     return envelope(TopicListRead.of(row, snap.inventory))
 
 
-@router.delete("/{topic_list_id}", response_model=Envelope[TopicListDeleted])
+@router.delete("/{topic_list_id}", response_model=Envelope[TopicListDeleted], responses=_MISSING)
 def delete_topic_list(
     topic_list_id: str, principal: CurrentPrincipal, session: DbSession
 ) -> Envelope[TopicListDeleted]:

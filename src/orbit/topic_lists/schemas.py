@@ -1,18 +1,20 @@
 """Request and response models of saved topic lists (camelCase on the wire).
 
 The bodies check only JSON types; lengths, duplicates and topic existence are the service's
-rules, so HTTP and any other caller get the same answers.
+rules, so HTTP and any other caller get the same answers. The JSON Schema states those rules
+(`json_schema_extra`), so the document says exactly what the service accepts.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import PlainSerializer, StrictInt, field_validator
+from pydantic import Field, PlainSerializer, field_validator
 
-from orbit.apimodel import ApiModel
+from orbit.apimodel import ApiModel, TopicId, trimmed_line
 from orbit.metadata.models import TopicList
+from orbit.topic_lists.service import MAX_DESCRIPTION, MAX_NAME, MAX_TOPICS
 from orbit.topics.inventory import Inventory
 
 
@@ -26,19 +28,44 @@ def iso_millis(moment: datetime) -> str:
 UtcMillis = Annotated[datetime, PlainSerializer(iso_millis, return_type=str)]
 
 
+NAME_RULE: dict[str, Any] = {
+    "minLength": 1, "pattern": trimmed_line(MAX_NAME),
+    "description": f"1..{MAX_NAME} characters once surrounding spaces are trimmed, no control characters; "
+    "unique in the organization",
+}
+DESCRIPTION_RULE: dict[str, Any] = {"maxLength": MAX_DESCRIPTION}
+TOPICS_RULE: dict[str, Any] = {
+    "minItems": 1, "maxItems": MAX_TOPICS, "uniqueItems": True, "description": "Known topic ids, each once",
+}
+
+
+def _keep_when_omitted(rule: dict[str, Any]) -> Any:
+    """A PATCH field's schema: the create rule, without null (refused, see `_not_null`) and
+    without a default (omitting the field keeps its value)."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        for branch in schema.pop("anyOf", []):
+            if branch.get("type") != "null":
+                schema.update(branch)
+        schema.update(rule)
+        schema.pop("default", None)
+
+    return apply
+
+
 class TopicListCreate(ApiModel):
-    name: str
-    description: str = ""
-    # Strict: "7" or 7.0 is a client bug, not a topic id.
-    topic_ids: list[StrictInt]
+    name: str = Field(json_schema_extra=NAME_RULE)
+    description: str = Field(default="", json_schema_extra=DESCRIPTION_RULE)
+    # Strict: "7" or true is a client bug, not a topic id (7.0 is 7, as in JSON Schema).
+    topic_ids: list[TopicId] = Field(json_schema_extra=TOPICS_RULE)
 
 
 class TopicListUpdate(ApiModel):
     """PATCH body: every field optional; an omitted field keeps its value."""
 
-    name: str | None = None
-    description: str | None = None
-    topic_ids: list[StrictInt] | None = None
+    name: str | None = Field(default=None, json_schema_extra=_keep_when_omitted(NAME_RULE))
+    description: str | None = Field(default=None, json_schema_extra=_keep_when_omitted(DESCRIPTION_RULE))
+    topic_ids: list[TopicId] | None = Field(default=None, json_schema_extra=_keep_when_omitted(TOPICS_RULE))
 
     @field_validator("name", "description", "topic_ids", mode="before")
     @classmethod

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from orbit.apimodel import NOT_BLANK
 from orbit.http.auth import optional_principal as _optional_principal
 from orbit.http.caching import etag_for, not_modified
 from orbit.http.deps import WarehouseDep
 from orbit.http.envelope import Envelope, envelope
+from orbit.http.openapi import errors
 from orbit.topics import service
 from orbit.topics.deps import CatalogDep
 from orbit.topics.schemas import (
@@ -31,8 +33,22 @@ router = APIRouter(prefix="/v1/intent/topics", tags=["Topic Discovery"], depende
 Text100 = Annotated[str | None, Query(min_length=1, max_length=100)]
 TypeQuery = Annotated[TypeFilter | None, Query(alias="type")]
 
+# Conditional GETs (orbit.http.caching): the catalogue changes only when data is loaded.
+_CACHE_HEADERS = {
+    "ETag": {"description": "Version of this answer; send it back as If-None-Match", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "`public, max-age=<seconds>`", "schema": {"type": "string"}},
+}
+CACHED: dict[int | str, dict[str, object]] = {
+    200: {"headers": _CACHE_HEADERS},
+    304: {"description": "Not Modified: the copy named by If-None-Match is current (no body)", "headers": _CACHE_HEADERS},
+}
+IF_NONE_MATCH = {"parameters": [{
+    "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "The ETag of a copy the client holds: 304 while it is current",
+}]}
 
-@router.get("", response_model=Envelope[list[TopicDetail]])
+
+@router.get("", response_model=Envelope[list[TopicDetail]], responses=CACHED, openapi_extra=IF_NONE_MATCH)
 def browse_topics(
     request: Request,
     response: Response,
@@ -67,7 +83,7 @@ def browse_topics(
     )
 
 
-@router.get("/facets", response_model=Envelope[FacetsRead])
+@router.get("/facets", response_model=Envelope[FacetsRead], responses=CACHED, openapi_extra=IF_NONE_MATCH)
 def topic_facets(request: Request, response: Response, snap: CatalogDep) -> Envelope[FacetsRead] | Response:
     """Types, industries and categories of the catalogue with topic counts."""
     etag = etag_for(snap.version, "facets")
@@ -88,7 +104,8 @@ def topic_facets(request: Request, response: Response, snap: CatalogDep) -> Enve
 def search_topics(
     request: Request,
     snap: CatalogDep,
-    q: Annotated[str, Query(min_length=1, max_length=100)],
+    # Not only spaces: the service trims it (the pattern states it, the service says so by name).
+    q: Annotated[str, Query(min_length=1, max_length=100, json_schema_extra={"pattern": NOT_BLANK})],
     type_: TypeQuery = None,
     industry: Text100 = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
@@ -117,7 +134,8 @@ def topic_movers(
     return envelope([MoverRead.of(m) for m in found], today=today, yesterday=yesterday)
 
 
-@router.get("/{topicId}/trend", response_model=Envelope[list[TrendPointRead]])
+@router.get("/{topicId}/trend", response_model=Envelope[list[TrendPointRead]],
+            responses=errors(NOT_FOUND="no topic has this id"))
 def topic_trend(
     snap: CatalogDep,
     wh: WarehouseDep,

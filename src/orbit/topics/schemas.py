@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
-from orbit.apimodel import ApiModel
+from orbit.apimodel import ApiModel, Integral, TopicId
 from orbit.topics import service
 from orbit.warehouse.topics import TopicRow
 
@@ -89,8 +89,9 @@ def trend_points(t: service.TopicTrend) -> list[TrendPoint]:
 
 
 class CompareRequest(ApiModel):
-    topic_ids: list[int] = Field(min_length=1, max_length=10)
-    days: int = Field(default=service.DEFAULT_TREND_DAYS, ge=1, le=90)
+    topic_ids: list[TopicId] = Field(min_length=1, max_length=10, json_schema_extra={"uniqueItems": True},
+                                     description="Known topic ids, each once")
+    days: Annotated[StrictInt, Field(ge=1, le=90), Integral] = service.DEFAULT_TREND_DAYS
 
 
 class CompareSeries(ApiModel):
