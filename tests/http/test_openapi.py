@@ -32,6 +32,7 @@ from orbit.legacy.service import encode_cursor
 from orbit.metadata.models import Run
 from orbit.runs.worker import Worker
 from orbit.settings import RunsSettings, Settings
+from orbit.site_analysis.addresses import MAX_URL, MIN_URL, url_problem
 from tests.conftest import Loaded, OrgKey, make_org
 
 pytestmark = pytest.mark.warehouse
@@ -499,6 +500,24 @@ def test_audience_names_and_search_text_must_not_be_blank(api: TestClient, doc: 
                            ("x" * 101, False)):
         resp = api.get("/v1/intent/topics/search", params={"q": text})
         assert (resp.status_code == 200) == accepted == q.is_valid(text), (text, resp.text)
+
+
+def test_site_urls_the_schema_refuses_are_refused(api: TestClient, doc: dict[str, Any]) -> None:
+    """The pattern says what the URL rules say (scheme, no user name, no spaces); a URL it admits
+    may still fail to parse (a port over 65535): the schema cannot say that."""
+    schema = _validator(doc, {"$ref": "#/components/schemas/AnalyzeRequest"})
+    rules = ["https://www.example.com/", " HTTP://Example.com\n", "http://example.com/@x", "http://bücher.de/",
+             "https://example.com/?q=1#f", "http://[::1]:8080/x", "ftp://example.com/", "http://user:pw@example.com/",
+             "http://example.com/a b", "http:/example.com", "http://example.com\\@evil.com", "http://a\x01b.com/",
+             "mailto:someone@example.com", "http://x", "https://" + "a" * 2041]
+    for url in [*rules, "http://example.com:99999/"]:
+        accepted = MIN_URL <= len(url) <= MAX_URL and url_problem(url.strip()) is None
+        assert not accepted or schema.is_valid({"url": url}), url
+        if url in rules:
+            assert schema.is_valid({"url": url}) == accepted, url
+        if not accepted:  # refused before any fetch
+            resp = api.post("/v1/intent/topics/analyze", json={"url": url})
+            assert resp.status_code == 400 and resp.json()["error"]["details"][0]["field"] == "url", (url, resp.text)
 
 
 def test_integral_numbers_are_integers_everywhere(api: TestClient, doc: dict[str, Any], things: Things) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, PlainSerializer, field_validator
 
-from orbit.apimodel import ApiModel
+from orbit.apimodel import SPACE, ApiModel
 from orbit.metadata.models import SiteAnalysis
 from orbit.site_analysis.addresses import MAX_URL, MIN_URL, url_problem
 from orbit.site_analysis.service import SiteTopics
@@ -22,8 +22,15 @@ def iso_millis(moment: datetime) -> str:
 UtcMillis = Annotated[datetime, PlainSerializer(iso_millis, return_type=str)]
 
 
+# What `url_problem` checks that a pattern can say: http(s), a host part without a user name or
+# password, no space or control character once trimmed. (That the URL parses is checked too.)
+URL_PATTERN = (f"^[{SPACE}]*[Hh][Tt][Tt][Pp][Ss]?://[^/?#@{SPACE}\\x00-\\x1f]+"
+               f"(?:[/?#][^{SPACE}\\x00-\\x1f]*)?[{SPACE}]*$")
+
+
 class AnalyzeRequest(ApiModel):
-    url: str = Field(min_length=MIN_URL, max_length=MAX_URL, examples=["https://www.example.com/"])
+    url: str = Field(min_length=MIN_URL, max_length=MAX_URL, examples=["https://www.example.com/"],
+                     json_schema_extra={"pattern": URL_PATTERN})
 
     @field_validator("url")
     @classmethod
