@@ -23,14 +23,13 @@ from orbit.settings import RunsSettings
 from orbit.warehouse.runs_sql import CSV_COLUMNS
 from tests.conftest import Loaded, make_org
 from tests.conftest import expect_error as _err
-from tests.exports.conftest import DoneRun, app_client, finish, make_audience, queue
+from tests.exports.conftest import DoneRun, app_client, complete, finish, make_audience, queue
 from tests.isolation import Call, assert_isolated
+from tests.warehouse.csv_cells import HOSTILE, escaped, expected_row, hostile_for, make_hostile, unescaped
 
 pytestmark = pytest.mark.warehouse
 MISSING = "00000000-0000-4000-8000-000000000000"
 HEADER = [name for name, _ in CSV_COLUMNS]
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
 
 
 def _rows(body: bytes) -> list[list[str]]:
@@ -55,8 +54,7 @@ def _run_row(loaded: Loaded, run_id: str) -> Run:
 
 
 def _escaped(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA) else text
+    return escaped("" if value is None else str(value))
 
 
 def test_csv_is_the_results_in_order(client: TestClient, loaded: Loaded, done: DoneRun) -> None:
@@ -91,9 +89,29 @@ def test_csv_is_the_results_in_order(client: TestClient, loaded: Loaded, done: D
 
 def test_csv_escapes_formula_cells(client: TestClient, done: DoneRun) -> None:
     _, *rows = _rows(client.get(f"{done.url}/export.csv", headers=done.org.headers).content)
-    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA)]
+    assert all(escaped(unescaped(cell)) == cell for row in rows for cell in row)
     phones = [row[HEADER.index("phone")] for row in rows if row[HEADER.index("phone")]]
     assert phones and all(p.startswith("'+1-") for p in phones)  # raw phones are "+1-…"
+
+
+def test_hostile_values_survive_both_exports(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    """A snapshot whose text is hostile: export.csv and the stored file escape every cell by the
+    documented rule, and the documented de-escaping gives every value back (NUL bytes dropped)."""
+    run = complete(client, loaded, popular)
+    row = _run_row(loaded, run.run_id)
+    assert row.kept_rows >= len(HOSTILE)
+    make_hostile(loaded.wh, run_id=run.run_id, attempt=row.attempts)
+    direct = client.get(f"{run.url}/export.csv", headers=run.org.headers)
+    assert direct.status_code == 200, direct.text
+    header, *rows = _rows(direct.content)
+    assert header == HEADER and len(rows) == row.kept_rows
+    for rank, cells in enumerate(rows, start=1):
+        assert cells == expected_row(hostile_for(rank), rank=rank), rank
+        assert unescaped(cells[HEADER.index("jobTitle")]) == hostile_for(rank).replace("\x00", "")
+    made = client.post(f"{run.url}/exports", headers=run.org.headers)
+    assert made.status_code == 201, made.text
+    stored = client.get(made.json()["data"]["downloadUrl"])
+    assert stored.status_code == 200 and stored.content == direct.content
 
 
 @pytest.fixture(scope="module")
