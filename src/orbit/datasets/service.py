@@ -1,18 +1,20 @@
 """Ingest of data-set files into the warehouse, recorded in the metadata store.
 
-Each file is loaded stage → check → swap by `orbit.warehouse.loads`; the metadata row is written
-only after the swap, in its own short transaction, so a day counts as ready only when whole.
+Each file is loaded stage → check → swap by `orbit.warehouse.loads`. A day is two swaps (signals,
+then stats), so its metadata row is marked not ready before them and ready only after both, each
+in its own short transaction: readers use ready days only and never see the pair half swapped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.datagen import files
@@ -22,13 +24,23 @@ from orbit.warehouse import catalog, loads
 from orbit.warehouse.backend import Warehouse
 
 DIMENSIONS = ("topics", "companies", "persons")
+KINDS = (*DIMENSIONS, "signals")
 Progress = Callable[[str, int, int], None]
+log = logging.getLogger("orbit.datasets")
 
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
     dimensions: dict[str, int]
     days: dict[date, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Leftovers:
+    """What an interrupted ingest had left and `clean_leftovers` removed."""
+
+    stage_tables: list[str]
+    days: list[date]  # days whose swap never finished: dropped from the warehouse, to load again
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +75,12 @@ def _record_dimension(session: Session, *, kind: str, rows: int, sha: str) -> No
         load.version += 1
 
 
-def _record_day(session: Session, *, day: date, rows: int) -> None:
+def _record_day(session: Session, *, day: date, rows: int, ready: bool) -> None:
     row = session.get(DataDate, day)
     if row is None:
-        session.add(DataDate(data_date=day, signal_rows=rows, is_ready=True, loaded_at=_now()))
+        session.add(DataDate(data_date=day, signal_rows=rows, is_ready=ready, loaded_at=_now()))
     else:
-        row.signal_rows, row.is_ready, row.loaded_at = rows, True, _now()
+        row.signal_rows, row.is_ready, row.loaded_at = rows, ready, _now()
 
 
 def _checked_load(path: Path, load: Callable[[], int]) -> int:
@@ -110,19 +122,55 @@ def ingest_dimension(
 def ingest_day(wh: Warehouse, sessions: sessionmaker[Session], *, day: date, path: Path) -> int:
     """Replace one day of signals (and its daily topic stats); returns the signal row count.
 
-    Raises IngestError (warehouse unchanged) when the file is missing or malformed. Loading
-    the same day again replaces it.
+    Raises IngestError (warehouse and metadata unchanged) when the file is missing or malformed.
+    Loading the same day again replaces it. Commits three short metadata transactions: the day
+    not ready, (both swaps), the day ready. If a swap or the last commit fails, the day is
+    dropped and must be loaded again; if the process dies there, `clean_leftovers` drops it.
     """
-    rows = _checked_load(path, lambda: loads.load_signals_day(wh, day, path))
+    rows = _checked_load(path, lambda: loads.stage_signals_day(wh, day, path))
     try:
         with sessions.begin() as session:
-            _record_day(session, day=day, rows=rows)
-    except Exception:
-        # Without its metadata row the day is not ready; take it out again rather than
-        # leave data nobody tracks.
-        loads.drop_signals_day(wh, day)
-        raise
+            _record_day(session, day=day, rows=rows, ready=False)
+        try:
+            loads.swap_signals_day(wh, day)
+            with sessions.begin() as session:
+                _record_day(session, day=day, rows=rows, ready=True)
+        except Exception:
+            _drop_unready_day(wh, sessions, day)
+            raise
+    finally:
+        loads.drop_signals_stage(wh)
     return rows
+
+
+def _drop_unready_day(wh: Warehouse, sessions: sessionmaker[Session], day: date) -> None:
+    """Best effort after a failed swap: the day's data may be half new, so take it out. What
+    cannot be undone now stays marked not ready for `clean_leftovers`."""
+    try:
+        loads.drop_signals_day(wh, day)
+        with sessions.begin() as session:
+            session.execute(delete(DataDate).where(DataDate.data_date == day, DataDate.is_ready.is_(False)))
+    except Exception:
+        log.warning("day %s stays marked not ready; the next ingest or start removes it", day, exc_info=True)
+
+
+def clean_leftovers(wh: Warehouse, sessions: sessionmaker[Session]) -> Leftovers:
+    """Remove what an interrupted ingest left: staging tables, and the data of days whose swap
+    never finished (marked not ready), with their metadata rows. Returns what was removed.
+
+    Call it only while no ingest runs on this warehouse: the CLI does when it opens the warehouse
+    to ingest, and when `orbit serve`, `worker` or `init` open the embedded one (one process only).
+    """
+    tables = loads.drop_stage_tables(wh)
+    with sessions() as session:
+        days = unready_dates(session)
+    for day in days:
+        loads.drop_signals_day(wh, day)
+        with sessions.begin() as session:
+            session.execute(delete(DataDate).where(DataDate.data_date == day, DataDate.is_ready.is_(False)))
+    if tables or days:
+        log.info("removed leftovers of an interrupted ingest: tables %s, days %s", tables, days)
+    return Leftovers(tables, days)
 
 
 def ingest_directory(
@@ -130,14 +178,20 @@ def ingest_directory(
     sessions: sessionmaker[Session],
     root: Path,
     *,
-    kinds: Sequence[str] = (*DIMENSIONS, "signals"),
+    kinds: Sequence[str] = KINDS,
     days: Sequence[date] | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Load a data-set directory as `orbit datagen` writes it: dimensions first, then days.
 
     Stops at the first bad file with IngestError; what was loaded before it stays loaded.
+    Raises IngestError before loading anything for a missing directory or an unknown kind.
     """
+    if not root.is_dir():
+        raise IngestError(f"{root} is not a directory")
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise IngestError(f"unknown data kind {', '.join(map(repr, unknown))}; expected one of {', '.join(KINDS)}")
     step = progress or (lambda _s, _d, _t: None)
     wanted_days: list[date] = []
     if "signals" in kinds:
@@ -171,6 +225,12 @@ def ingest_directory(
 def ready_dates(session: Session) -> list[date]:
     """Fully loaded signal days, oldest first."""
     return list(session.scalars(select(DataDate.data_date).where(DataDate.is_ready).order_by(DataDate.data_date)))
+
+
+def unready_dates(session: Session) -> list[date]:
+    """Days being swapped in now, or whose ingest was interrupted (no reader uses them)."""
+    stmt = select(DataDate.data_date).where(DataDate.is_ready.is_(False)).order_by(DataDate.data_date)
+    return list(session.scalars(stmt))
 
 
 def catalog_stamp(session: Session) -> CatalogStamp:

@@ -1,6 +1,8 @@
 """Atomic loads: stage → check → swap, so readers never see half a table or half a day.
 
-A failed load drops its staging table and leaves the live tables exactly as they were.
+A failed load drops its staging table and leaves the live tables exactly as they were; a killed
+one leaves its staging tables, which `drop_stage_tables` removes. A day's signals and stats are
+two swaps: the caller marks the day not ready in metadata around them (datasets.service).
 """
 
 from __future__ import annotations
@@ -141,14 +143,15 @@ def load_dimension(wh: Warehouse, kind: str, path: Path) -> int:
         _drop(wh, stage)
 
 
-def load_signals_day(wh: Warehouse, day: date, path: Path) -> int:
-    """Replace one day of signals and its daily topic stats; returns the signal row count.
+def stage_signals_day(wh: Warehouse, day: date, path: Path) -> int:
+    """Stage one day of signals and its daily topic stats, checked; returns the signal row count.
 
-    Loading the same day twice leaves one copy. Raises LoadProblem and changes nothing when
-    the file is unreadable, empty, or holds rows of another day, unknown topics or people.
+    Nothing live changes. Raises LoadProblem (stages dropped) when the file is unreadable, empty,
+    or holds rows of another day, unknown topics or people. Follow with `swap_signals_day`, and
+    `drop_signals_stage` in any case.
     """
     stage = _stage(wh, "signals")
-    stats_stage = _stage(wh, "topic_daily_stats")
+    _stage(wh, "topic_daily_stats")
     try:
         rows = _fill(wh, stage, SIGNAL_COLUMNS, path)
         for field, sql in SIGNAL_CHECKS:
@@ -157,26 +160,35 @@ def load_signals_day(wh: Warehouse, day: date, path: Path) -> int:
             if bad:
                 raise LoadProblem(field, f"{path.name}: {bad} rows have an invalid {field}")
         wh.command(Statement(BUILD_DAILY_STATS), profile=Profile.INGEST)
-        # REPLACE PARTITION swaps the whole day at once: never half a day, never two copies.
-        wh.command(
-            Statement("ALTER TABLE signals REPLACE PARTITION {day:Date} FROM signals_stage", {"day": day}),
-            profile=Profile.INGEST,
-        )
-        wh.command(
-            Statement(
-                "ALTER TABLE topic_daily_stats REPLACE PARTITION {day:Date} FROM topic_daily_stats_stage",
-                {"day": day},
-            ),
-            profile=Profile.INGEST,
-        )
         return rows
-    finally:
-        _drop(wh, stage)
-        _drop(wh, stats_stage)
+    except BaseException:
+        drop_signals_stage(wh)
+        raise
+
+
+SWAP_SIGNALS_DAY = "ALTER TABLE signals REPLACE PARTITION {day:Date} FROM signals_stage"
+SWAP_DAILY_STATS_DAY = "ALTER TABLE topic_daily_stats REPLACE PARTITION {day:Date} FROM topic_daily_stats_stage"
+
+
+def swap_signals_day(wh: Warehouse, day: date) -> None:
+    """Replace the day's signals, then its stats, with the staged ones.
+
+    Each REPLACE PARTITION is atomic (never half a day, never two copies), but ClickHouse has no
+    statement that swaps two tables' partitions together: between the two, or after a crash
+    there, the day's signals and stats disagree. Call it only while the day is marked not ready.
+    """
+    wh.command(Statement(SWAP_SIGNALS_DAY, {"day": day}), profile=Profile.INGEST)
+    wh.command(Statement(SWAP_DAILY_STATS_DAY, {"day": day}), profile=Profile.INGEST)
+
+
+def drop_signals_stage(wh: Warehouse) -> None:
+    _drop(wh, "signals_stage")
+    _drop(wh, "topic_daily_stats_stage")
 
 
 def drop_signals_day(wh: Warehouse, day: date) -> None:
-    """Remove one day of signals and stats (used to undo a day whose metadata write failed)."""
+    """Remove one day of signals and stats (a day whose load failed or was interrupted); a day
+    that is not there is no error."""
     for table in ("signals", "topic_daily_stats"):
         wh.command(
             Statement(f"ALTER TABLE {quote_identifier(table)} DROP PARTITION {{day:Date}}", {"day": day}),
@@ -184,6 +196,14 @@ def drop_signals_day(wh: Warehouse, day: date) -> None:
         )
 
 
+# Every staging table a load (or the filter catalogue's rebuild, orbit.warehouse.catalog) creates.
+STAGE_TABLES = (
+    "topics_stage", "companies_stage", "persons_stage", "signals_stage", "topic_daily_stats_stage",
+    "filter_catalog_stage",
+)
+EXISTING_STAGE_TABLES = (
+    "SELECT name FROM system.tables WHERE database = {database:String} AND name IN {names:Array(String)} ORDER BY name"
+)
 LOADED_DATES = "SELECT DISTINCT data_date FROM topic_daily_stats ORDER BY data_date"
 TABLE_SIZES = """
 SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes
@@ -191,6 +211,21 @@ FROM system.parts
 WHERE database = {database:String} AND active
 GROUP BY table ORDER BY table
 """
+
+
+def stage_tables(wh: Warehouse) -> list[str]:
+    """Staging tables present now: while no load runs, leftovers of an interrupted one."""
+    stmt = Statement(EXISTING_STAGE_TABLES, {"database": wh.database, "names": list(STAGE_TABLES)})
+    return [r["name"] for r in wh.query(stmt, profile=Profile.INGEST).to_pylist()]
+
+
+def drop_stage_tables(wh: Warehouse) -> list[str]:
+    """Drop every staging table present; returns their names. Only while no load runs: a load
+    in progress elsewhere (ClickHouse server backend) would lose its stage and fail."""
+    found = stage_tables(wh)
+    for table in found:
+        _drop(wh, table)
+    return found
 
 
 def loaded_dates(wh: Warehouse) -> list[date]:
