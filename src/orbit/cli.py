@@ -1,40 +1,157 @@
-"""The `orbit` command: set-up, data generation and ingest, and the server."""
+"""The `orbit` command: set-up, data generation and ingest, and the server.
+
+Every failure ends as one line on stderr and a non-zero exit code (README, "CLI errors"); the
+traceback only with `--debug` or ORBIT_DEBUG=1.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from typer.core import TyperGroup
 
 from orbit.accounts import service as accounts
 from orbit.datagen import generate as datagen
 from orbit.datasets import service as datasets
-from orbit.errors import IngestError, OrbitError
+from orbit.errors import IngestError, OrbitError, WarehouseUnavailable
 from orbit.metadata import db
 from orbit.runs import service as runs
 from orbit.settings import Settings
 from orbit.warehouse import loads, schema
-from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.backend import Warehouse, WarehouseQueryError
 from orbit.warehouse.factory import open_warehouse
 
-app = typer.Typer(help="Orbit: a self-hostable audience-intent API.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+DEMO_ORG = "Demo Organization"
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+
+
+class CliFailure(Exception):
+    """A failure the command has already put into words."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.message, self.exit_code = message, exit_code
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def _settings_problem(exc: ValidationError) -> str:
+    """`ORBIT_PORT: Input should be a valid integer; …` from a Settings validation error."""
+    parts = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"ORBIT_{'__'.join(loc).upper()}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def describe_failure(exc: BaseException) -> tuple[str, int]:
+    """The one line and the exit code an `orbit` command ends with when `exc` escapes it."""
+    if isinstance(exc, CliFailure):
+        return exc.message, exc.exit_code
+    if isinstance(exc, WarehouseUnavailable):
+        return exc.message, EXIT_FAILED
+    if isinstance(exc, OrbitError):  # bad input: invalid file, unknown organization, name taken
+        return exc.message, EXIT_BAD_INPUT
+    if isinstance(exc, ValidationError):
+        return f"invalid settings: {_settings_problem(exc)}", EXIT_BAD_INPUT
+    if isinstance(exc, SettingsError):
+        return f"invalid settings: {exc}", EXIT_BAD_INPUT
+    if isinstance(exc, ArgumentError):
+        return f"invalid metadata database URL (ORBIT_METADATA__URL): {_first_line(str(exc))}", EXIT_BAD_INPUT
+    if isinstance(exc, DBAPIError):  # the driver's message names host and port, never the password
+        return f"the metadata database is unreachable or failed: {_first_line(str(exc.orig))}", EXIT_FAILED
+    if isinstance(exc, SQLAlchemyError):
+        return f"metadata database error: {_first_line(str(exc))}", EXIT_FAILED
+    if isinstance(exc, WarehouseQueryError):
+        return f"warehouse query failed: {_first_line(str(exc))}", EXIT_FAILED
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}", EXIT_FAILED
+    text = _first_line(str(exc))
+    return f"unexpected {type(exc).__name__}{': ' + text if text else ''} (--debug shows the traceback)", EXIT_FAILED
+
+
+def _usage_problem(exc: typer.TyperException) -> str:
+    """Click's usage error (bad option, missing argument, bad value) in one line, with where to look."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "orbit"
+    return f"{exc.format_message()} (see '{path} --help')"
+
+
+@dataclass
+class _Run:
+    debug: bool = False
+
+
+_run = _Run()
+
+
+class OneLineErrors(TyperGroup):
+    """Runs an `orbit` command; any failure ends as one line on stderr and a non-zero exit code."""
+
+    def main(  # type: ignore[override]  # click's signature, narrowed to what `orbit` passes
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+        standalone_mode: bool = True, **extra: Any,
+    ) -> Any:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:
+            if not exc.format_message():  # `orbit` alone: the help was the answer
+                sys.exit(exc.exit_code)
+            code, line = exc.exit_code, _usage_problem(exc)
+        except typer.Abort:
+            code, line = EXIT_INTERRUPTED, "aborted"
+        except Exception as exc:
+            if _run.debug:
+                raise
+            line, code = describe_failure(exc)
+        else:
+            code = rv if isinstance(rv, int) else 0  # typer.Exit(n) comes back as n
+            if not standalone_mode:
+                return code
+            sys.exit(code)
+        err_console.print(Text.assemble(("error: ", "bold red"), " ".join(line.split())))
+        sys.exit(code)
+
+
+app = typer.Typer(help="Orbit: a self-hostable audience-intent API.", no_args_is_help=True, cls=OneLineErrors)
 orgs_app = typer.Typer(help="Organizations: create, list, slots, (de)activate.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
-console = Console()
-DEMO_ORG = "Demo Organization"
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", envvar="ORBIT_DEBUG",
+                                        help="Show the Python traceback of a failure (env ORBIT_DEBUG=1)")] = False,
+) -> None:
+    """Orbit: a self-hostable audience-intent API."""
+    _run.debug = debug
 
 
 def _settings() -> Settings:
@@ -55,13 +172,36 @@ def _progress(title: str) -> Iterator[datagen.Progress]:
         yield step
 
 
-def _stores(settings: Settings) -> tuple[Warehouse, Engine]:
+def _stores(settings: Settings, *, clean: bool = False) -> tuple[Warehouse, Engine]:
+    """Open and migrate both stores (the caller closes them). With `clean`, first remove what an
+    interrupted ingest left: pass it only where no ingest can be running (see `_cleans`)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.metadata_url)
-    db.migrate(engine)
-    wh = open_warehouse(settings)
-    schema.migrate(wh)
+    wh: Warehouse | None = None
+    try:
+        db.migrate(engine)
+        wh = open_warehouse(settings)
+        schema.migrate(wh)
+        if clean:
+            left = datasets.clean_leftovers(wh, db.make_sessions(engine))
+            if left.stage_tables or left.days:
+                console.print(
+                    "removed leftovers of an interrupted ingest: "
+                    + ", ".join([*left.stage_tables, *(f"day {d} (load it again)" for d in left.days)]),
+                    soft_wrap=True,
+                )
+    except BaseException:
+        if wh is not None:
+            wh.close()
+        engine.dispose()
+        raise
     return wh, engine
+
+
+def _cleans(settings: Settings) -> bool:
+    """Whether a command that does not ingest may remove ingest leftovers: only with the embedded
+    warehouse, which one process opens at a time, so no ingest can be running elsewhere."""
+    return settings.warehouse.backend == "chdb"
 
 
 def _yesterday() -> date:
@@ -72,7 +212,7 @@ def _yesterday() -> date:
 def init() -> None:
     """Create the data directory, migrate the metadata DB and the warehouse schema."""
     settings = _settings()
-    wh, engine = _stores(settings)
+    wh, engine = _stores(settings, clean=_cleans(settings))
     wh.close()
     engine.dispose()
     console.print(f"[green]ready[/] data directory {settings.data_dir.resolve()}")
@@ -96,8 +236,7 @@ def datagen_cmd(
                 out, seed=seed, scale=scale, days=days, end_date=end, topics_file=topics, progress=step
             )
     except ValueError as exc:
-        console.print(f"[red]datagen failed:[/] {exc}")
-        raise typer.Exit(2) from exc
+        raise CliFailure(f"datagen failed: {exc}", exit_code=EXIT_BAD_INPUT) from exc
     console.print(
         f"[green]wrote[/] {report.topics:,} topics, {report.companies:,} companies, "
         f"{report.persons:,} persons, {sum(report.signal_rows.values()):,} signal rows "
@@ -111,19 +250,30 @@ def ingest(
     kind: Annotated[list[str] | None, typer.Option(help="Load only these kinds: topics, companies, persons, signals")] = None,
     day: Annotated[list[str] | None, typer.Option("--date", help="Load only these signal dates (YYYY-MM-DD)")] = None,
 ) -> None:
-    """Load Parquet files into the warehouse; each table and each day is swapped in atomically."""
+    """Load Parquet files into the warehouse; each table and each day is swapped in atomically.
+
+    Removes what an interrupted ingest left first; run one ingest at a time per warehouse.
+    """
+    try:
+        days = [date.fromisoformat(d) for d in day] if day else None
+    except ValueError as exc:
+        raise CliFailure(f"ingest failed: --date: {exc}", exit_code=EXIT_BAD_INPUT) from exc
+    kinds = tuple(kind) if kind else datasets.KINDS
+    unknown = sorted(set(kinds) - set(datasets.KINDS))
+    if unknown:
+        raise CliFailure(f"ingest failed: --kind {', '.join(unknown)}: expected one of {', '.join(datasets.KINDS)}",
+                         exit_code=EXIT_BAD_INPUT)
+    if not directory.is_dir():
+        raise CliFailure(f"ingest failed: {directory} is not a directory", exit_code=EXIT_BAD_INPUT)
     settings = _settings()
-    wh, engine = _stores(settings)
+    wh, engine = _stores(settings, clean=True)
     sessions = db.make_sessions(engine)
     started = time.perf_counter()
     try:
-        days = [date.fromisoformat(d) for d in day] if day else None
-        kinds = tuple(kind) if kind else (*datasets.DIMENSIONS, "signals")
         with _progress("ingest") as step:
             report = datasets.ingest_directory(wh, sessions, directory, kinds=kinds, days=days, progress=step)
-    except (IngestError, ValueError) as exc:
-        console.print(f"[red]ingest failed:[/] {getattr(exc, 'message', exc)}")
-        raise typer.Exit(2) from exc
+    except IngestError as exc:
+        raise CliFailure(f"ingest failed: {exc.message}", exit_code=EXIT_BAD_INPUT) from exc
     finally:
         wh.close()
         engine.dispose()
@@ -148,18 +298,16 @@ def load_topics(
     try:
         records = taxonomy.load_topics_file(path)
     except (ValueError, OSError) as exc:
-        console.print(f"[red]invalid taxonomy:[/] {exc}")
-        raise typer.Exit(2) from exc
+        raise CliFailure(f"invalid taxonomy: {exc}", exit_code=EXIT_BAD_INPUT) from exc
     settings = _settings()
-    wh, engine = _stores(settings)
+    wh, engine = _stores(settings, clean=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / "topics.parquet"
             datagen.write_parquet(taxonomy.topics_table(records), staged)
             rows = datasets.ingest_dimension(wh, db.make_sessions(engine), kind="topics", path=staged)
     except IngestError as exc:
-        console.print(f"[red]load failed:[/] {exc.message}")
-        raise typer.Exit(2) from exc
+        raise CliFailure(f"load failed: {exc.message}", exit_code=EXIT_BAD_INPUT) from exc
     finally:
         wh.close()
         engine.dispose()
@@ -168,7 +316,7 @@ def load_topics(
 
 @contextmanager
 def _metadata() -> Iterator[Session]:
-    """One short transaction on the migrated metadata DB; OrbitErrors exit with their message."""
+    """One short transaction on the migrated metadata DB (rolled back if the command fails)."""
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.metadata_url)
@@ -176,9 +324,6 @@ def _metadata() -> Iterator[Session]:
         db.migrate(engine)
         with db.make_sessions(engine).begin() as session:
             yield session
-    except OrbitError as exc:
-        console.print(f"[red]{exc.code}:[/] {exc.message}")
-        raise typer.Exit(2) from exc
     finally:
         engine.dispose()
 
@@ -220,7 +365,7 @@ def worker(
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    wh, engine = _stores(settings)
+    wh, engine = _stores(settings, clean=_cleans(settings))
     sessions = db.make_sessions(engine)
     background = Background(wh, sessions, TopicCatalog(wh, sessions).current, settings.runs, workers=threads)
     stopped = threading.Event()
@@ -331,7 +476,7 @@ def _demo_org(sessions: sessionmaker[Session], base_url: str) -> None:
 
 def _demo(settings: Settings) -> None:
     """Generate and load the demo data set when the warehouse holds nothing yet."""
-    wh, engine = _stores(settings)
+    wh, engine = _stores(settings, clean=True)
     sessions = db.make_sessions(engine)
     try:
         _demo_org(sessions, f"http://{settings.host}:{settings.port}")
@@ -377,10 +522,12 @@ def serve(
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestIdFilter())
+    # The app opens the stores again in its lifespan; opening them here first migrates them, removes
+    # ingest leftovers and fails early, in one line, when the embedded warehouse is held elsewhere.
     if with_demo:
         _demo(settings)
     else:
-        wh, engine = _stores(settings)
+        wh, engine = _stores(settings, clean=_cleans(settings))
         wh.close()
         engine.dispose()
     h, p = host or settings.host, port or settings.port
@@ -390,19 +537,30 @@ def serve(
 
 @app.command()
 def status() -> None:
-    """Show loaded data dates and warehouse table sizes."""
+    """Show loaded data dates and warehouse table sizes, and what an interrupted ingest left."""
     settings = _settings()
+    if not settings.data_dir.is_dir():
+        raise CliFailure(f"no data directory at {settings.data_dir.resolve()}: run 'orbit init' or set ORBIT_DATA_DIR")
     wh, engine = _stores(settings)
     sessions = db.make_sessions(engine)
     try:
         with sessions() as session:
             dates = datasets.ready_dates(session)
+            unready = datasets.unready_dates(session)
         sizes = loads.table_sizes(wh)
+        stages = set(loads.stage_tables(wh))
     finally:
         wh.close()
         engine.dispose()
     table = Table("table", "rows", "MB on disk")
     for name, (rows, size) in sizes.items():
-        table.add_row(name, f"{rows:,}", f"{size / 1e6:,.1f}")
+        table.add_row(name + (" (leftover)" if name in stages else ""), f"{rows:,}", f"{size / 1e6:,.1f}")
     console.print(table)
     console.print(f"{len(dates)} ready days" + (f": {dates[0]} … {dates[-1]}" if dates else ""))
+    if stages or unready:
+        console.print(
+            "[yellow]an ingest was interrupted:[/] "
+            + ", ".join([*sorted(stages), *(f"day {d} not ready" for d in unready)])
+            + " — the next 'orbit ingest' (or 'orbit serve') removes them",
+            soft_wrap=True,
+        )

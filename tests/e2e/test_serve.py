@@ -97,7 +97,7 @@ def test_a_malformed_file_fails_ingest_with_a_clear_message(tmp_path: Path, serv
     env = _env(tmp_path / "data")
     run = subprocess.run([*ORBIT, "ingest", str(bad), "--kind", "topics"], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
-    assert "topics.parquet could not be read" in run.stdout
+    assert "topics.parquet could not be read" in run.stderr
 
 
 def test_users_can_load_their_own_taxonomy(tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_users_can_load_their_own_taxonomy(tmp_path: Path) -> None:
     assert set(pq.read_table(out / "signals" / "2026-11-20.parquet").column("topic_id").to_pylist()) == {900001, 900002}
     csv_file.write_text("topic_id,name,type\n1,Bad,b2x\n")
     bad = subprocess.run([*ORBIT, "load-topics", str(csv_file)], env=env, capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "invalid taxonomy" in bad.stdout
+    assert bad.returncode == 2 and "invalid taxonomy" in bad.stderr
 
 
 def test_cli_keys_work_and_revocation_is_immediate_across_processes(server: str, tmp_path: Path) -> None:

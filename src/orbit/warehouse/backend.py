@@ -127,6 +127,47 @@ _engine: _ChdbEngine | None = None
 _engine_lock = threading.Lock()
 
 
+def chdb_holder(path: Path) -> str | None:
+    """Who holds the embedded warehouse at `path` ("PID 123, started …"), or None when no
+    process does. chDB, like clickhouse-server, keeps an exclusive flock on `<path>/status`
+    while it runs and writes its PID there."""
+    import fcntl
+
+    status = path / "status"
+    try:
+        with status.open("r") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fields = dict(line.split(": ", 1) for line in fh.read().splitlines() if ": " in line)
+                pid, started = fields.get("PID", "?"), fields.get("Started at")
+                return f"PID {pid}" + (f", started {started}" if started else "")
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    except OSError:
+        return None
+    return None
+
+
+def _open_engine(path: Path) -> _ChdbEngine:
+    """The engine on `path`; WarehouseUnavailable when another process holds it or it won't open.
+
+    The holder is looked for first: chDB itself would also print its own error line to stdout.
+    """
+    holder = chdb_holder(path)
+    if holder is None:
+        try:
+            return _ChdbEngine(path)
+        except Exception as exc:  # chDB raises RuntimeError with the embedded server's message
+            holder = chdb_holder(path)  # taken between our look and chDB's own
+            if holder is None:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise WarehouseUnavailable(f"the embedded warehouse at {path} could not be opened: {first}") from exc
+    raise WarehouseUnavailable(
+        f"the embedded warehouse at {path} is in use by another process ({holder}); chDB allows one "
+        "process: stop it first, or use a ClickHouse server (ORBIT_WAREHOUSE__BACKEND=clickhouse)"
+    )
+
+
 class ChdbWarehouse:
     """ClickHouse in-process (chDB), files under the data directory."""
 
@@ -136,7 +177,7 @@ class ChdbWarehouse:
         path.mkdir(parents=True, exist_ok=True)
         with _engine_lock:
             if _engine is None:
-                _engine = _ChdbEngine(path)
+                _engine = _open_engine(path)
             elif _engine.path != path:
                 raise RuntimeError(
                     f"chDB is already open on {_engine.path}; one process holds one warehouse path"
