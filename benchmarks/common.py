@@ -145,7 +145,11 @@ def server_process(env: dict[str, str], **overrides: str) -> Iterator[tuple[str,
         yield base, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # an overwhelmed server still working off its backlog
+            proc.kill()
+            proc.wait(timeout=60)
 
 
 def load_note(before: float) -> str:

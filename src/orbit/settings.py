@@ -148,10 +148,11 @@ class OverloadSettings(BaseModel):
 
     enabled: bool = True
     # Requests served at once; more wait up to `queue_wait_ms` for a place, then get 503.
-    max_in_flight: int = Field(default=32, ge=1)
+    # Work is CPU-bound on a few cores: more at once only makes each one slower.
+    max_in_flight: int = Field(default=8, ge=1)
     # Of those, warehouse-heavy ones (preview, ad-hoc queries, site analysis) at once.
-    heavy_in_flight: int = Field(default=4, ge=1)
-    queue_wait_ms: int = Field(default=500, ge=0)
+    heavy_in_flight: int = Field(default=2, ge=1)
+    queue_wait_ms: int = Field(default=250, ge=0)
     max_queue: int = Field(default=256, ge=0)  # waiting requests beyond this are refused at once
     retry_after_s: int = Field(default=1, ge=1)
 
