@@ -150,7 +150,7 @@ class OverloadSettings(BaseModel):
     # Requests served at once; more wait up to `queue_wait_ms` for a place, then get 503.
     # Work is CPU-bound on a few cores: more at once only makes each one slower.
     max_in_flight: int = Field(default=8, ge=1)
-    # Of those, warehouse-heavy ones (preview, ad-hoc queries, site analysis) at once.
+    # Of those, heavy ones (preview, ad-hoc queries, site analysis, topic search) at once.
     heavy_in_flight: int = Field(default=2, ge=1)
     queue_wait_ms: int = Field(default=250, ge=0)
     max_queue: int = Field(default=256, ge=0)  # waiting requests beyond this are refused at once

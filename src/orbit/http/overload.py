@@ -20,8 +20,9 @@ from orbit.http.auth import PROBE_PATHS
 from orbit.http.envelope import meta
 from orbit.settings import OverloadSettings
 
-# Work that holds the warehouse (or the model) for tens to hundreds of milliseconds per request.
-HEAVY = re.compile(r"^/v1/intent/(?:audiences/(?:preview|query)|topics/analyze)$")
+# Work that holds the warehouse or the model (CPU) for tens to hundreds of milliseconds per
+# request; search included: eight at once starved the event loop on two cores (docs/benchmarks.md).
+HEAVY = re.compile(r"^/v1/intent/(?:audiences/(?:preview|query)|topics/(?:analyze|search))$")
 EXEMPT_PREFIXES = ("/docs", "/redoc", "/openapi")
 
 
