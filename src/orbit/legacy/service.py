@@ -150,6 +150,10 @@ def _run_page(wh: Warehouse, run: Run, *, limit: int, offset: int, key: str | No
 def find_newest_run(session: Session, *, org_id: str, audience_id: str, data_date: date) -> Run | None:
     """The audience's newest run on `data_date` (any status); NotFound for another org's audience."""
     audiences.get_audience(session, org_id=org_id, audience_id=audience_id)
+    return _newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
+
+
+def _newest_run(session: Session, *, org_id: str, audience_id: str, data_date: date) -> Run | None:
     return session.scalars(
         select(Run)
         .where(Run.organization_id == org_id, Run.audience_id == audience_id, Run.data_date == data_date)
@@ -246,8 +250,8 @@ def _newest_or_refresh(sessions: sessionmaker[Session], snap: Snapshot, *, org_i
     Owns its transactions: reads in one, and only when a run must be queued, writes in another.
     """
     with sessions() as session:
-        run = find_newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
         audience = audiences.get_audience(session, org_id=org_id, audience_id=audience_id)
+        run = _newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
         if run is not None:
             session.expunge(run)
             return run
@@ -256,7 +260,7 @@ def _newest_or_refresh(sessions: sessionmaker[Session], snap: Snapshot, *, org_i
     with sessions.begin() as session:
         db.begin_write(session)
         runs.queue_daily_runs(session, data_date=data_date, audience_id=audience_id)
-        run = find_newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
+        run = _newest_run(session, org_id=org_id, audience_id=audience_id, data_date=data_date)
         if run is not None:
             session.expunge(run)
     return run
