@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -151,7 +152,17 @@ def client(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                                     "anonymous_per_minute": 100_000, "authenticated_per_minute": 100_000})
     app = create_app(settings, warehouse=loaded.wh, engine=loaded.engine)
     with TestClient(app) as c:
+        wait_for_serving_index(app)  # previews then take one path every run (tests/serving compares both)
         yield c
+
+
+def wait_for_serving_index(app: Any, *, timeout: float = 120.0) -> None:
+    """Poll until the app's serving index of the current data is built (a deadline, no fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while (state := app.state.serving.status(app.state.catalog.current()).state) != "ready":
+        assert state == "building", f"serving index: {state}"
+        assert time.monotonic() < deadline, "the serving index was not built in time"
+        time.sleep(0.01)
 
 
 # --- organizations, popular topics and the reference world (audiences, runs, exports) ---------

@@ -30,6 +30,7 @@ from orbit.metadata import db
 from orbit.runs import router as runs_router
 from orbit.runs import service as runs_service
 from orbit.runs.worker import Background
+from orbit.serving.holder import IndexHolder
 from orbit.settings import Settings
 from orbit.site_analysis import router as site_analysis_router
 from orbit.site_analysis.analyzer import SiteAnalyzer
@@ -85,12 +86,15 @@ def create_app(
         app.state.catalog = TopicCatalog(wh, sessions)
         app.state.verifier = TokenVerifier(settings.auth)
         app.state.filter_catalog = FilterCatalogCache(wh)
+        # Previews answered from memory once the newest day's index is built (in the background).
+        app.state.serving = IndexHolder(wh, settings.serving, directory=settings.data_dir / "serving")
         app.state.export_storage = open_storage(settings)
         # Topic vectors of each inventory are cached on disk here; answers in memory.
         app.state.site_analyzer = SiteAnalyzer(settings.site_analysis, cache_dir=settings.site_analysis.vector_cache_dir)
         # The topic index (model, topic vectors) is built in the background: /readyz says when.
         snap = app.state.catalog.current()
         app.state.site_analyzer.prepare(snap.inventory, str(snap.stamp.topics_version))
+        app.state.serving.current(snap)
         if settings.site_analysis.allow_loopback:
             log.warning("site analysis may fetch loopback addresses (ORBIT_SITE_ANALYSIS__ALLOW_LOOPBACK): tests only")
         app.state.rate_limiter = (
@@ -109,6 +113,7 @@ def create_app(
             if background is not None:
                 background.close()
             app.state.site_analyzer.close()
+            app.state.serving.close()
             if own_wh:
                 wh.close()
             if own_engine:
@@ -176,6 +181,9 @@ def create_app(
             app.state.site_analyzer.prepare(snap.inventory, version)
             return errors.error_response(503, "SERVICE_UNAVAILABLE", "the topic index is being built",
                                          headers={"Retry-After": "1"})
-        return JSONResponse(envelope({"status": "ready"}).model_dump(mode="json"))
+        # The serving index is an accelerator, not a condition of readiness: its state is shown.
+        app.state.serving.current(snap)
+        serving = app.state.serving.status(snap).as_json()
+        return JSONResponse(envelope({"status": "ready", "servingIndex": serving}).model_dump(mode="json"))
 
     return app

@@ -157,6 +157,15 @@ class OverloadSettings(BaseModel):
     retry_after_s: int = Field(default=1, ge=1)
 
 
+class ServingSettings(BaseModel):
+    """The in-memory serving index of the newest day (orbit.serving): previews and run counts
+    answered from numpy arrays instead of warehouse statements (docs/serving.md)."""
+
+    enabled: bool = True
+    # Above this estimate the index is not built and everything stays on the SQL path.
+    memory_budget_mb: int = Field(default=2048, ge=0)
+
+
 class Settings(BaseSettings):
     """Process-wide settings, built once at each entry point and passed down."""
 
@@ -182,6 +191,7 @@ class Settings(BaseSettings):
     site_analysis: SiteAnalysisSettings = Field(default_factory=SiteAnalysisSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     overload: OverloadSettings = Field(default_factory=OverloadSettings)
+    serving: ServingSettings = Field(default_factory=ServingSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:

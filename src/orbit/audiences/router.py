@@ -26,6 +26,7 @@ from orbit.http.auth import CurrentPrincipal
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.http.openapi import errors, merge
+from orbit.serving.deps import ServingIndexDep
 from orbit.topics.deps import CatalogDep
 from orbit.topics.service import Snapshot
 
@@ -73,13 +74,13 @@ def validate_audience(body: PreviewRequest, request: Request, principal: Current
 @router.post("/preview", response_model=Envelope[PreviewRead])
 def preview_audience(
     body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep, wh: WarehouseDep,
-    shape: Annotated[RowShape | None, Query(description=(
+    index: ServingIndexDep, shape: Annotated[RowShape | None, Query(description=(
         "Sample row notation: g2 (company is the name) or g3 (company is an object). "
         "Default: g2 for a request written in G2 notation, else g3."))] = None,
 ) -> Envelope[PreviewRead]:
     """Count, breakdowns and up to 50 masked sample people on the newest (or given) data date."""
     raw = _raw(body)
-    result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date)
+    result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date, index=index)
     return envelope(PreviewRead.of(result, row_shape(raw, shape)))
 
 

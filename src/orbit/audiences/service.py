@@ -22,6 +22,8 @@ from orbit.audiences import config as cfg
 from orbit.errors import NotFound, SlotsFull, ValidationFailed
 from orbit.metadata.models import Audience, Organization
 from orbit.metadata.scoping import find_owned, list_owned
+from orbit.serving import query as serving
+from orbit.serving.index import ServingIndex
 from orbit.topics.service import Snapshot
 from orbit.warehouse import audience_sql, catalog
 from orbit.warehouse.backend import Warehouse
@@ -223,26 +225,51 @@ def _matched_topics(snap: Snapshot, ids: tuple[int, ...]) -> list[MatchedTopic]:
     return out
 
 
-def ranked_people(wh: Warehouse, snap: Snapshot, spec: audience_sql.AudienceSpec, *, limit: int) -> list[PersonRow]:
-    """The top `limit` people in result order, with their profiles joined afterwards."""
-    rows = audience_sql.top_rows(wh, spec, limit=limit)
-    profiles = audience_sql.profiles(wh, [r.person_id for r in rows])
+def _person_rows(
+    snap: Snapshot, rows: list[audience_sql.RankedRow], profiles: Mapping[int, Mapping[str, Any]]
+) -> list[PersonRow]:
     return [
         PersonRow(r.score, r.overlap, _matched_topics(snap, r.topics), profiles.get(r.person_id, {}))
         for r in rows
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class AudiencePageOfRows:
+    """Count, breakdowns and one page of ranked rows with their profiles."""
+
+    counted: audience_sql.CountAndBreakdowns
+    rows: list[audience_sql.RankedRow]
+    profiles: dict[int, dict[str, object]]
+    served_from: str  # "index" or "warehouse"
+
+
+def evaluate(
+    wh: Warehouse, index: ServingIndex | None, spec: audience_sql.AudienceSpec, *, limit: int, offset: int = 0
+) -> AudiencePageOfRows:
+    """The audience answered from the serving index when it holds the spec's day (and supports
+    every filter), else from the warehouse: the same answer either way (tests compare them)."""
+    if index is not None and serving.supports(index, spec):
+        sel = serving.select(index, spec)
+        counted = serving.count_and_breakdowns(index, sel)
+        rows = serving.top_rows(index, sel, limit=limit, offset=offset) if offset < counted.total else []
+        return AudiencePageOfRows(counted, rows, serving.profiles(index, [r.person_id for r in rows]), "index")
+    counted = audience_sql.count_and_breakdowns(wh, spec)
+    rows = audience_sql.top_rows(wh, spec, limit=limit, offset=offset) if offset < counted.total else []
+    return AudiencePageOfRows(counted, rows, audience_sql.profiles(wh, [r.person_id for r in rows]), "warehouse")
+
+
 def preview(
-    wh: Warehouse, snap: Snapshot, vocab: cfg.Vocabulary, *, raw: Any, data_date: date | None = None
+    wh: Warehouse, snap: Snapshot, vocab: cfg.Vocabulary, *, raw: Any, data_date: date | None = None,
+    index: ServingIndex | None = None,
 ) -> Preview:
     """Count, breakdowns and a masked-ready sample of up to 50 people on the data date."""
     config = require_config(raw, vocab)
     day = resolve_data_date(snap, data_date)
     spec = cfg.to_spec(config, day)
-    counted = audience_sql.count_and_breakdowns(wh, spec)
-    sample = ranked_people(wh, snap, spec, limit=SAMPLE_SIZE) if counted.total else []
-    return Preview(config, day, counted.total, counted.breakdowns, sample)
+    page = evaluate(wh, index, spec, limit=SAMPLE_SIZE)
+    sample = _person_rows(snap, page.rows, page.profiles)
+    return Preview(config, day, page.counted.total, page.counted.breakdowns, sample)
 
 
 # --- saved audiences -------------------------------------------------------------------------

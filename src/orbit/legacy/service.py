@@ -29,6 +29,7 @@ from orbit.exports.storage import ExportStorage
 from orbit.metadata import db
 from orbit.metadata.models import Run
 from orbit.runs import service as runs
+from orbit.serving.index import ServingIndex
 from orbit.topics.service import Snapshot
 from orbit.warehouse import audience_sql
 from orbit.warehouse.backend import Warehouse
@@ -216,18 +217,17 @@ def query_saved(
 
 def query_adhoc(
     wh: Warehouse, snap: Snapshot, vocab: cfg.Vocabulary, *, raw: Mapping[str, Any], data_date: date | None,
-    limit: int, cursor: str | None,
+    limit: int, cursor: str | None, index: ServingIndex | None = None,
 ) -> Page:
-    """An unsaved config answered straight from the warehouse (no run), in result order."""
+    """An unsaved config answered at once (no run), in result order: from the serving index
+    when it holds the day, else from the warehouse."""
     offset = decode_cursor(cursor)
     config = audiences.require_config(dict(raw), vocab)
     day = loaded_date(snap, data_date)
     spec = cfg.to_spec(config, day)
-    total = audience_sql.count_and_breakdowns(wh, spec).total
-    ranked = audience_sql.top_rows(wh, spec, limit=limit, offset=offset) if offset < total else []
-    profiles = audience_sql.profiles(wh, [r.person_id for r in ranked])
-    people = [_adhoc_person(r, profiles.get(r.person_id, {}), snap) for r in ranked]
-    return Page(Materialization.READY, people, total, offset, day, cache_key(config.config_hash, day))
+    page = audiences.evaluate(wh, index, spec, limit=limit, offset=offset)
+    people = [_adhoc_person(r, page.profiles.get(r.person_id, {}), snap) for r in page.rows]
+    return Page(Materialization.READY, people, page.counted.total, offset, day, cache_key(config.config_hash, day))
 
 
 # --- GET /{id}/status, /results, /stats ------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""In-memory serving index of the newest day (see docs/serving.md)."""

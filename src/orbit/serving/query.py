@@ -1,0 +1,296 @@
+"""Audience specs evaluated over a serving index: the same answers as `warehouse.audience_sql`.
+
+Selection: each topic's postings in the score range are one contiguous slice; people are merged
+across topics either by sorting (few postings) or in two byte arrays over all people (many),
+then the ICP predicates narrow the candidates one predicate at a time. Text predicates are
+decided once per distinct value (dictionary), so a filter costs one gather per candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orbit.serving.index import Column, ServingIndex
+from orbit.warehouse.audience_sql import (
+    BREAKDOWNS,
+    AudienceSpec,
+    CountAndBreakdowns,
+    Flag,
+    Predicate,
+    Range,
+    RankedRow,
+    Terms,
+    ValuesIn,
+)
+
+# Below this share of people with postings, merging topics by sorting beats the dense arrays.
+SPARSE_SHARE = 1 / 32
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The people of an audience (rows in no particular order), with best score and overlap."""
+
+    rows: npt.NDArray[np.uint32]
+    best: npt.NDArray[np.uint8]
+    overlap: npt.NDArray[np.uint8]
+    slices: tuple[tuple[int, npt.NDArray[np.uint32], npt.NDArray[np.uint8]], ...]  # per topic in range
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+
+def supports(index: ServingIndex, spec: AudienceSpec) -> bool:
+    """Whether the index answers this spec exactly (else the caller uses the SQL path)."""
+    if spec.data_date != index.data_date:
+        return False
+    if index.dropped_signals and not spec.predicates:
+        # Without filters the SQL ranks signal rows of people missing from persons too.
+        return False
+    for pred in spec.predicates:
+        if isinstance(pred, Range) and (pred.level, pred.column) != ("company", "employee_count"):
+            return False
+        if isinstance(pred, ValuesIn | Terms) and _column(index, pred.level, pred.column) is None:
+            return False
+    return True
+
+
+def _column(index: ServingIndex, level: str, name: str) -> Column | None:
+    cols = index.people.columns if level == "person" else index.companies.columns
+    return cols.get(name)
+
+
+def _merge(index: ServingIndex, spec: AudienceSpec) -> Selection:
+    n_people = len(index.people.ids)
+    slices = []
+    for topic_id in dict.fromkeys(spec.topic_ids):
+        rows, scores = index.postings.slice(topic_id, spec.min_score, spec.max_score)
+        if len(rows):
+            slices.append((topic_id, rows, scores))
+    need = max(spec.min_overlap, 1)
+    empty = Selection(np.empty(0, np.uint32), np.empty(0, np.uint8), np.empty(0, np.uint8), tuple(slices))
+    if len(slices) < need:
+        return empty
+    if len(slices) == 1:
+        _, rows, scores = slices[0]
+        return Selection(rows, scores, np.ones(len(rows), np.uint8), tuple(slices))
+    total = sum(len(r) for _, r, _ in slices)
+    if total < n_people * SPARSE_SHARE:
+        all_rows = np.concatenate([r for _, r, _ in slices])
+        all_scores = np.concatenate([s for _, _, s in slices])
+        order = np.argsort(all_rows, kind="stable")
+        all_rows, all_scores = all_rows[order], all_scores[order]
+        starts = np.flatnonzero(np.r_[True, all_rows[1:] != all_rows[:-1]])
+        rows = all_rows[starts]
+        best = np.maximum.reduceat(all_scores, starts)
+        overlap = np.diff(np.r_[starts, len(all_rows)]).astype(np.uint8)
+    else:
+        best_all = np.zeros(n_people, np.uint8)
+        count_all = np.zeros(n_people, np.uint8)  # at most 250 topics: fits
+        for _, r, s in slices:  # a person appears once per topic, so plain fancy updates are exact
+            best_all[r] = np.maximum(best_all[r], s)
+            count_all[r] += 1
+        rows = np.flatnonzero(count_all >= need).astype(np.uint32)
+        best, overlap = best_all[rows], count_all[rows]
+        return Selection(rows, best, overlap, tuple(slices))
+    keep = overlap >= need
+    return Selection(rows[keep], best[keep], overlap[keep], tuple(slices))
+
+
+def _text_matches(col: Column, pred: Terms) -> npt.NDArray[np.bool_]:
+    """One verdict per distinct value, as the SQL of `audience_sql._terms_sql` decides it:
+    vectorised over the engine-lowered dictionary."""
+    assert col.lowered is not None
+    words = col.lowered
+    if pred.operator == "contains":
+        hits = [pc.match_substring(words, t) for t in pred.terms]
+    elif pred.operator == "equals":
+        hits = [pc.equal(words, t) for t in pred.terms]
+    else:
+        hits = [pc.starts_with(words, t) for t in pred.terms]
+    combine = pc.or_ if pred.mode == "any" else pc.and_
+    verdict = hits[0]
+    for hit in hits[1:]:
+        verdict = combine(verdict, hit)
+    out: npt.NDArray[np.bool_] = np.asarray(verdict.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    return ~out if pred.negate else out
+
+
+def _value_verdicts(index: ServingIndex, pred: ValuesIn | Terms) -> npt.NDArray[np.bool_]:
+    cache: dict[object, npt.NDArray[np.bool_]] = index.extra.setdefault("verdicts", {})  # type: ignore[assignment]
+    found = cache.get(pred)
+    if found is not None:
+        return found
+    col = _column(index, pred.level, pred.column)
+    assert col is not None
+    if isinstance(pred, ValuesIn):
+        hits = pc.is_in(col.values, value_set=pa.array(pred.values, pa.string()))
+        verdicts: npt.NDArray[np.bool_] = np.asarray(hits.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    else:
+        verdicts = _text_matches(col, pred)
+    if len(cache) > 4096:  # distinct filters seen; a bound, not a tuning knob
+        cache.clear()
+    cache[pred] = verdicts
+    return verdicts
+
+
+def _keep(index: ServingIndex, pred: Predicate, rows: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Which of these people pass one predicate."""
+    people = index.people
+    if isinstance(pred, Flag):
+        flags = people.flags[pred.name][rows]
+        return flags if pred.value else ~flags
+    if pred.level == "person":
+        assert not isinstance(pred, Range)  # supports() sends person ranges to SQL
+        col = _column(index, "person", pred.column)
+        assert col is not None
+        return _value_verdicts(index, pred)[col.codes[rows]]
+    company = people.company_row[rows]
+    has = company >= 0
+    out = np.zeros(len(rows), np.bool_)
+    at = company[has]
+    if isinstance(pred, Range):
+        counts = index.companies.employee_count[at]
+        ok = np.ones(len(at), np.bool_)
+        if pred.low is not None:
+            ok &= counts >= pred.low
+        if pred.high is not None:
+            ok &= counts <= pred.high
+    else:
+        col = _column(index, "company", pred.column)
+        assert col is not None
+        ok = _value_verdicts(index, pred)[col.codes[at]]
+    out[has] = ok
+    return out
+
+
+def select(index: ServingIndex, spec: AudienceSpec) -> Selection:
+    """The audience: topics, scores and overlap first, then every predicate (AND)."""
+    sel = _merge(index, spec)
+    rows, best, overlap = sel.rows, sel.best, sel.overlap
+    for pred in spec.predicates:
+        if not len(rows):
+            break
+        keep = _keep(index, pred, rows)
+        rows, best, overlap = rows[keep], best[keep], overlap[keep]
+    return Selection(rows, best, overlap, sel.slices)
+
+
+def count_and_breakdowns(index: ServingIndex, sel: Selection, *, top: int = 10) -> CountAndBreakdowns:
+    """Count and the `top` values of each breakdown (empty values skipped), as the SQL path."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    company = index.people.company_row[sel.rows]
+    at = company[company >= 0]
+    for name, (alias, col_name) in BREAKDOWNS.items():
+        if alias == "p":
+            col = index.people.columns[col_name]
+            codes = col.codes[sel.rows]
+        else:
+            col = index.companies.columns[col_name]
+            codes = col.codes[at]
+        counts = np.bincount(codes, minlength=len(col))
+        pairs = [(value, int(counts[i])) for i in np.flatnonzero(counts).tolist() if (value := col.value(i))]
+        pairs.sort(key=lambda kv: (-kv[1], kv[0]))
+        out[name] = pairs[:top]
+    return CountAndBreakdowns(sel.total, out)
+
+
+def top_rows(index: ServingIndex, sel: Selection, *, limit: int, offset: int = 0) -> list[RankedRow]:
+    """Rows `offset..offset+limit` by score desc, overlap desc, person id asc, with each
+    person's topics strongest first (ties by topic id)."""
+    want = min(offset + limit, sel.total)
+    if want <= offset:
+        return []
+    key = ((255 - sel.best.astype(np.uint64)) << np.uint64(48)) | (
+        (255 - sel.overlap.astype(np.uint64)) << np.uint64(32)) | sel.rows.astype(np.uint64)
+    if want < len(key):
+        part = np.argpartition(key, want - 1)[:want]
+        picked = part[np.argsort(key[part], kind="stable")]
+    else:
+        picked = np.argsort(key, kind="stable")
+    picked = picked[offset:want]
+    rows = sel.rows[picked]
+    topics: dict[int, list[tuple[int, int]]] = {int(r): [] for r in rows}
+    shown = np.zeros(len(index.people.ids), np.bool_)
+    shown[rows] = True
+    for topic_id, r, s in sel.slices:
+        hit = shown[r]
+        for row, score in zip(r[hit].tolist(), s[hit].tolist(), strict=True):
+            topics[row].append((-score, topic_id))
+    out = []
+    for i, row in zip(picked.tolist(), rows.tolist(), strict=True):
+        ids = tuple(t for _, t in sorted(topics[row]))
+        out.append(RankedRow(int(index.people.ids[row]), int(sel.best[i]), int(sel.overlap[i]), ids))
+    return out
+
+
+def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """The sample profile columns of these people, by person id: the keys and values
+    `audience_sql.profiles` answers (companies missing give the LEFT JOIN's defaults)."""
+    if not person_ids:
+        return {}
+    people, companies = index.people, index.companies
+    ids = np.asarray(person_ids, dtype=np.uint32)
+    rows = np.searchsorted(people.ids, ids)
+    company = people.company_row[rows]
+    has = company >= 0
+    at = np.where(has, company, 0)
+    columns: dict[str, list[object]] = {"person_id": ids.tolist()}
+    wide = _take(people.profile, rows)
+    for name in PROFILE_ORDER:
+        if name in wide:
+            columns[name] = wide[name]
+        else:
+            col = people.columns[name]
+            columns[name] = col.values.take(col.codes[rows]).to_pylist()
+    columns["is_b2b"], columns["is_b2c"] = people.b2b[rows].tolist(), people.b2c[rows].tolist()
+    columns["company_id"] = people.company_ids[rows].tolist()
+    for key, source in COMPANY_PROFILE.items():
+        if source == "employee_count":
+            columns[key] = np.where(has, companies.employee_count[at], 0).tolist()
+        else:
+            col = companies.columns[source]
+            values = col.values.take(col.codes[at]).to_pylist() if len(companies.ids) else [""] * len(rows)
+            columns[key] = [v if ok else "" for v, ok in zip(values, has.tolist(), strict=True)]
+    names = list(columns)
+    return {int(pid): dict(zip(names, record, strict=True))
+            for pid, record in zip(ids.tolist(), zip(*columns.values(), strict=True), strict=True)}
+
+
+def _take(table: pa.Table, rows: npt.NDArray[np.intp]) -> dict[str, list[object]]:
+    """Columns of these rows, batch by batch: `Table.take` would first concatenate the chunks
+    (copying the whole memory-mapped file)."""
+    out: dict[str, list[object]] = {name: [None] * len(rows) for name in table.column_names}
+    batches = table.to_batches()
+    ends = np.cumsum([b.num_rows for b in batches])
+    which = np.searchsorted(ends, rows, side="right")
+    for b in np.unique(which).tolist():
+        at = np.flatnonzero(which == b)
+        local = rows[at] - (ends[b] - batches[b].num_rows)
+        taken = batches[b].take(pa.array(local)).to_pydict()
+        for name, values in taken.items():
+            column = out[name]
+            for i, v in zip(at.tolist(), values, strict=True):
+                column[i] = v
+    return out
+
+
+# Keys of a sample profile in `audience_sql.PROFILES` order; company keys and their columns.
+PROFILE_ORDER = (
+    "hashed_email", "first_name", "last_name", "business_email", "personal_email", "phone", "linkedin_url",
+    "headline", "job_title", "seniority", "department", "age_range", "gender", "city", "state", "zip", "country",
+)
+COMPANY_PROFILE = {
+    "company_name": "name", "company_domain": "domain", "company_industry": "industry",
+    "company_industry_group": "industry_group", "company_size": "size_range",
+    "company_employee_count": "employee_count", "company_revenue_range": "revenue_range",
+    "company_city": "city", "company_state": "state", "company_country": "country",
+    "company_linkedin_url": "linkedin_url", "company_naics": "naics", "company_sic": "sic",
+}
