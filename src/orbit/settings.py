@@ -163,7 +163,7 @@ class ServingSettings(BaseModel):
 
     enabled: bool = True
     # Above this estimate the index is not built and everything stays on the SQL path.
-    memory_budget_mb: int = Field(default=2048, ge=0)
+    memory_budget_mb: int = Field(default=4096, ge=0)
 
 
 class Settings(BaseSettings):
