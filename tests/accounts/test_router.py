@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from orbit.accounts import service as accounts
 from orbit.app import create_app
@@ -283,3 +284,27 @@ def test_failed_authentication_is_rate_limited_per_address(loaded: Loaded, tmp_p
         _err(limited, 429, "RATE_LIMITED")  # the address is blocked, whatever it sends now
         assert int(limited.headers["retry-after"]) >= 1 and "failed authentications" in limited.json()["error"]["message"]
         assert c.get("/v1/intent/topics/search", params={"q": "crm"}).status_code == 200  # anonymous use goes on
+
+
+def test_key_use_is_recorded_once_a_minute_not_per_request(client: TestClient, loaded: Any) -> None:
+    """Authentication reads; the use of a key is written at most once a minute per process."""
+    from datetime import UTC, datetime
+
+    from orbit.metadata.models import ApiKey
+    from tests.conftest import make_org
+
+    org = make_org(loaded)
+    with loaded.sessions() as s:
+        key = s.scalars(select(ApiKey).where(ApiKey.organization_id == org.id)).one()
+        assert key.last_used_at is None
+    assert client.get("/v1/intent/audiences", headers=org.headers).status_code == 200
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    with loaded.sessions.begin() as s:
+        key = s.get(ApiKey, key.id)
+        assert key is not None and key.last_used_at is not None
+        key.last_used_at = long_ago
+    assert client.get("/v1/intent/audiences", headers=org.headers).status_code == 200
+    with loaded.sessions() as s:
+        stored = s.get(ApiKey, key.id)
+        assert stored is not None and stored.last_used_at is not None
+        assert stored.last_used_at.replace(tzinfo=UTC) == long_ago  # no second write within the minute

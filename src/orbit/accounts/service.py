@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -175,9 +177,9 @@ def _active_org(session: Session, org_id: str) -> Organization:
     return org
 
 
-def authenticate_api_key(session: Session, *, raw: str, now: datetime | None = None) -> Principal:
+def authenticate_api_key(session: Session, *, raw: str, now: datetime | None = None, touch: bool = True) -> Principal:
     """The principal of a raw `sk_` key; Unauthorized for unknown or revoked keys, Forbidden for
-    keys of a deactivated organization."""
+    keys of a deactivated organization. `touch=False` only reads (see `touch_api_key`)."""
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         raise Unauthorized("X-API-Key must be an Orbit API key (sk_...)")
     digest = hash_key(raw)
@@ -188,14 +190,37 @@ def authenticate_api_key(session: Session, *, raw: str, now: datetime | None = N
     if key.revoked_at is not None:
         raise Unauthorized("the API key has been revoked")
     org = _active_org(session, key.organization_id)
+    if touch:
+        touch_api_key(session, key_id=key.id, now=now)
+    return Principal(org.id, org.name, PrincipalKind.API_KEY, key.id, org.audience_slots)
+
+
+_touched: dict[str, float] = {}  # key id -> monotonic time this process last wrote last_used_at
+_touched_lock = threading.Lock()
+
+
+def touch_due(key_id: str) -> bool:
+    """Whether this process should record a use of the key now: at most once a minute per key,
+    so authentication is a read-only transaction on nearly every request (a write transaction
+    per request serialised every authenticated request on SQLite's write lock)."""
+    now = time.monotonic()
+    with _touched_lock:
+        if now - _touched.get(key_id, -1e18) < LAST_USED_EVERY.total_seconds():
+            return False
+        if len(_touched) > 100_000:  # keys seen by a long-lived process; a bound, not a knob
+            _touched.clear()
+        _touched[key_id] = now
+        return True
+
+
+def touch_api_key(session: Session, *, key_id: str, now: datetime | None = None) -> None:
+    """Record a use of the key: one conditional write a minute per key (across processes)."""
     now = now or _now()
-    # One conditional write a minute per key, not one per request.
     session.execute(
         update(ApiKey)
-        .where(ApiKey.id == key.id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
+        .where(ApiKey.id == key_id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
         .values(last_used_at=now)
     )
-    return Principal(org.id, org.name, PrincipalKind.API_KEY, key.id, org.audience_slots)
 
 
 # --- bearer tokens ---------------------------------------------------------------------------
@@ -294,8 +319,10 @@ def authenticate(
     api_key: str | None,
     authorization: str | None,
     org_claim: str,
+    touch: bool = True,
 ) -> Principal | None:
-    """The caller from the request headers; None when no credentials were sent.
+    """The caller from the request headers; None when no credentials were sent. `touch=False`
+    leaves recording the key's use to the caller (`touch_due`, `touch_api_key`).
 
     Raises Unauthorized for malformed, unknown, revoked or expired credentials and Forbidden for
     a deactivated organization.
@@ -303,7 +330,7 @@ def authenticate(
     if api_key is not None and authorization is not None:
         raise Unauthorized("send either X-API-Key or Authorization: Bearer, not both")
     if api_key is not None:
-        return authenticate_api_key(session, raw=api_key.strip())
+        return authenticate_api_key(session, raw=api_key.strip(), touch=touch)
     if authorization is not None:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

@@ -48,15 +48,17 @@ def optional_principal(
     settings = request.app.state.settings
     _failed_auth_limit(request, record=False)
     try:
-        # Its own short transaction: authentication is not part of the request's business work,
-        # and a revoked key must fail at once in every process, so nothing is cached.
+        # Its own short, read-only transaction: authentication is not part of the request's
+        # business work, and a revoked key must fail at once in every process, so nothing is cached.
         with request.app.state.sessions.begin() as session:
-            # It may write `last_used_at` after reading: take the write lock up front (SQLite).
-            db.begin_write(session)
             principal = accounts.authenticate(
                 session, request.app.state.verifier, api_key=api_key, authorization=authorization,
-                org_claim=settings.auth.jwt_org_claim,
+                org_claim=settings.auth.jwt_org_claim, touch=False,
             )
+        if principal is not None and principal.kind == accounts.PrincipalKind.API_KEY and accounts.touch_due(principal.subject):
+            with request.app.state.sessions.begin() as session:
+                db.begin_write(session)  # a write from the start (SQLite: no lock upgrade)
+                accounts.touch_api_key(session, key_id=principal.subject)
     except Unauthorized:
         _failed_auth_limit(request, record=True)
         raise
