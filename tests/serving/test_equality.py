@@ -190,3 +190,14 @@ def test_non_ascii_text_missing_companies_and_unknown_people(handmade: Warehouse
     bare = spec(DAY, (1, 2, 3), 50, 99, 1)
     assert not query.supports(index, bare)
     assert service.evaluate(handmade, index, bare, limit=50).served_from == "warehouse"
+
+
+def test_answers_are_remembered_for_the_life_of_the_index(loaded: Loaded, index: ServingIndex,
+                                                          vocab: cfg.Vocabulary, popular: list[int]) -> None:
+    spec = spec_of({"topicIds": popular[3:6], "minScore": 60}, vocab)
+    first = service.evaluate(loaded.wh, index, spec, limit=50)
+    assert service.evaluate(loaded.wh, index, spec, limit=50) is first  # no second evaluation
+    assert service.evaluate(loaded.wh, index, spec, limit=10) is not first  # another page, another answer
+    for i in range(query.REMEMBERED):  # the least recently used answers are dropped
+        query.remembered(index, ("filler", i), lambda i=i: i)
+    assert query.remembered(index, (spec, 50, 0), lambda: "recomputed") == "recomputed"

@@ -250,13 +250,17 @@ def evaluate(
     """The audience answered from the serving index when it holds the spec's day (and supports
     every filter), else from the warehouse: the same answer either way (tests compare them)."""
     if index is not None and serving.supports(index, spec):
-        sel = serving.select(index, spec)
-        counted = serving.count_and_breakdowns(index, sel)
-        rows = serving.top_rows(index, sel, limit=limit, offset=offset) if offset < counted.total else []
-        return AudiencePageOfRows(counted, rows, serving.profiles(index, [r.person_id for r in rows]), "index")
+        return serving.remembered(index, (spec, limit, offset), lambda: _from_index(index, spec, limit, offset))
     counted = audience_sql.count_and_breakdowns(wh, spec)
     rows = audience_sql.top_rows(wh, spec, limit=limit, offset=offset) if offset < counted.total else []
     return AudiencePageOfRows(counted, rows, audience_sql.profiles(wh, [r.person_id for r in rows]), "warehouse")
+
+
+def _from_index(index: ServingIndex, spec: audience_sql.AudienceSpec, limit: int, offset: int) -> AudiencePageOfRows:
+    sel = serving.select(index, spec)
+    counted = serving.count_and_breakdowns(index, sel)
+    rows = serving.top_rows(index, sel, limit=limit, offset=offset) if offset < counted.total else []
+    return AudiencePageOfRows(counted, rows, serving.profiles(index, [r.person_id for r in rows]), "index")
 
 
 def preview(

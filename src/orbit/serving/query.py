@@ -8,8 +8,11 @@ decided once per distinct value (dictionary), so a filter costs one gather per c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +48,32 @@ class Selection:
     @property
     def total(self) -> int:
         return len(self.rows)
+
+
+T = TypeVar("T")
+REMEMBERED = 512  # answers kept per index
+
+
+def remembered(index: ServingIndex, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s answer for `key`, kept while this index lives (its data never changes), so
+    a config asked again — a UI toggling a filter back, a G2 client paging, two clients on one
+    audience — costs a dictionary lookup. The least recently used answers go first."""
+    held = index.extra.get("answers")
+    if held is None:
+        held = index.extra.setdefault("answers", (OrderedDict(), threading.Lock()))
+    cache: OrderedDict[Hashable, object]
+    lock: threading.Lock
+    cache, lock = held  # type: ignore[misc]
+    with lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]  # type: ignore[return-value]
+    value = compute()
+    with lock:
+        cache[key] = value
+        while len(cache) > REMEMBERED:
+            cache.popitem(last=False)
+    return value
 
 
 def supports(index: ServingIndex, spec: AudienceSpec) -> bool:
