@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from orbit.audiences import flows, service
 from orbit.audiences.config import Vocabulary
@@ -24,7 +24,7 @@ from orbit.audiences.schemas import (
 )
 from orbit.http.auth import CurrentPrincipal
 from orbit.http.deps import DbSession, WarehouseDep
-from orbit.http.envelope import Envelope, envelope
+from orbit.http.envelope import Envelope, envelope, rendered
 from orbit.http.openapi import errors, merge
 from orbit.serving.deps import ServingIndexDep
 from orbit.topics.deps import CatalogDep
@@ -77,11 +77,11 @@ def preview_audience(
     index: ServingIndexDep, shape: Annotated[RowShape | None, Query(description=(
         "Sample row notation: g2 (company is the name) or g3 (company is an object). "
         "Default: g2 for a request written in G2 notation, else g3."))] = None,
-) -> Envelope[PreviewRead]:
+) -> Response:
     """Count, breakdowns and up to 50 masked sample people on the newest (or given) data date."""
     raw = _raw(body)
     result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date, index=index)
-    return envelope(PreviewRead.of(result, row_shape(raw, shape)))
+    return rendered(PreviewRead.of(result, row_shape(raw, shape)))
 
 
 @router.get("", response_model=Envelope[list[AudienceRead]])
