@@ -164,6 +164,8 @@ class ServingSettings(BaseModel):
     enabled: bool = True
     # Above this estimate the index is not built and everything stays on the SQL path.
     memory_budget_mb: int = Field(default=4096, ge=0)
+    # Answers (config, page) remembered per index; 0 turns it off (benchmarks measure cold work).
+    answer_cache_entries: int = Field(default=512, ge=0, le=100_000)
 
 
 class Settings(BaseSettings):

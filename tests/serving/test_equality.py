@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,8 @@ def test_answers_are_remembered_for_the_life_of_the_index(loaded: Loaded, index:
     first = service.evaluate(loaded.wh, index, spec, limit=50)
     assert service.evaluate(loaded.wh, index, spec, limit=50) is first  # no second evaluation
     assert service.evaluate(loaded.wh, index, spec, limit=10) is not first  # another page, another answer
-    for i in range(query.REMEMBERED):  # the least recently used answers are dropped
+    for i in range(index.answer_cache_entries):  # the least recently used answers are dropped
         query.remembered(index, ("filler", i), lambda i=i: i)
     assert query.remembered(index, (spec, 50, 0), lambda: "recomputed") == "recomputed"
+    cold = dataclasses.replace(index, answer_cache_entries=0, extra={})
+    assert service.evaluate(loaded.wh, cold, spec, limit=50) is not service.evaluate(loaded.wh, cold, spec, limit=50)

@@ -180,13 +180,15 @@ def build_postings(wh: Warehouse, day: date, people: People) -> tuple[Postings, 
     return Postings(topic_ids, starts, rows, scores), dropped
 
 
-def build(wh: Warehouse, key: IndexKey, *, base: Base | None = None, directory: Path | None = None) -> ServingIndex:
+def build(wh: Warehouse, key: IndexKey, *, base: Base | None = None, directory: Path | None = None,
+          answer_cache_entries: int = 512) -> ServingIndex:
     """The index of `key`, reusing `base` when it is of the same catalogue version."""
     if base is None or base.catalog_version != key.catalog_version:
         base = build_base(wh, key.catalog_version, directory)
     started = time.perf_counter()
     postings, dropped = build_postings(wh, key.data_date, base.people)
-    index = ServingIndex(key, base, postings, build_seconds=time.perf_counter() - started, dropped_signals=dropped)
+    index = ServingIndex(key, base, postings, build_seconds=time.perf_counter() - started, dropped_signals=dropped,
+                         answer_cache_entries=answer_cache_entries)
     log.info("serving index of %s: base %.1f s, postings %.1f s; %d people, %d signals, %.0f MB in memory",
              key.data_date, base.build_seconds, index.build_seconds, len(base.people.ids), len(postings.rows),
              index.nbytes / 1e6)

@@ -99,7 +99,8 @@ class IndexHolder:
                 self._problem = (key, "over_budget", detail)
                 self._index = None
                 return
-            index = builder.build(self._wh, key, base=self._base, directory=self._directory)
+            index = builder.build(self._wh, key, base=self._base, directory=self._directory,
+                                  answer_cache_entries=self._settings.answer_cache_entries)
             if self._closed:
                 return
             self._base = index.base

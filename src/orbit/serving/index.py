@@ -158,6 +158,7 @@ class ServingIndex:
     postings: Postings
     build_seconds: float = 0.0  # postings (the base may be reused from the previous day)
     dropped_signals: int = 0  # signals of people missing from persons
+    answer_cache_entries: int = 512  # answers remembered (serving.query.remembered); 0: none
     extra: dict[str, object] = field(default_factory=dict)  # per-index caches (filter verdicts)
 
     @property

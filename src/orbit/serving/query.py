@@ -51,13 +51,14 @@ class Selection:
 
 
 T = TypeVar("T")
-REMEMBERED = 512  # answers kept per index
 
 
 def remembered(index: ServingIndex, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`'s answer for `key`, kept while this index lives (its data never changes), so
     a config asked again — a UI toggling a filter back, a G2 client paging, two clients on one
     audience — costs a dictionary lookup. The least recently used answers go first."""
+    if index.answer_cache_entries <= 0:
+        return compute()
     held = index.extra.get("answers")
     if held is None:
         held = index.extra.setdefault("answers", (OrderedDict(), threading.Lock()))
@@ -71,7 +72,7 @@ def remembered(index: ServingIndex, key: Hashable, compute: Callable[[], T]) -> 
     value = compute()
     with lock:
         cache[key] = value
-        while len(cache) > REMEMBERED:
+        while len(cache) > index.answer_cache_entries:
             cache.popitem(last=False)
     return value
 
