@@ -8,7 +8,9 @@ day, then:
    hand-written numpy over in-memory posting lists), runs the SQL path (the three statements
    of the SQL preview: count + breakdowns, top 50, profiles), checks that both give the same
    answer for every config, and times the SQL path ("SQL in-process", the "before");
-2. closes the warehouse (chDB allows one process per data directory) and starts `orbit serve`;
+2. closes the warehouse (chDB allows one process per data directory) and starts `orbit serve`
+   with its answer cache off (ORBIT_SERVING__ANSWER_CACHE_ENTRIES=0): a config asked again would
+   otherwise be a lookup of its last answer, and the figures would measure that cache;
 3. waits until the server's serving index is built (it builds in the background and previews
    take the SQL path meanwhile; `/readyz` shows its state);
 4. per config, floor and HTTP of POST /v1/intent/audiences/preview on the same requests: the
@@ -16,11 +18,6 @@ day, then:
    (totalCount, breakdowns, and the sample's order, scores, topics and unmasked fields);
 5. throughput: a closed loop of concurrent clients mixing the configs; previews/s (2xx only;
    503 OVERLOADED answers are reported, not counted) against >= 100/s.
-
-The server remembers its last 512 answers, so a config asked again measures that cache, not the
-preview. The timed requests ("new") therefore each add a title exclusion of a distinct made-up
-word to the config: the same audience (the answer must not change, and is checked), but a config
-the cache has not seen. "1st" is the config itself asked once; "repeat" asks it again (cached).
 
 PASS/MISS never fails the run; an unequal answer is printed with its first difference.
 
@@ -46,7 +43,6 @@ import preview_floor
 from common import add_dataset_args, create_key, load_note, med, p95, paths, prepare, server
 from preview_floor import Floor, FloorPreview, SampleRow
 
-NOOP = "jobTitle.exclude"  # the filter that makes a config new without changing its audience
 TARGET_FACTOR, TARGET_SLACK_MS = 2.0, 10.0  # HTTP median <= 2 x floor median + 10 ms
 TARGET_RATE = 100.0  # previews/s on scale-1 data
 WARMUP = 2
@@ -62,14 +58,11 @@ class Case:
     error: str | None = None
     floor_vs_sql: str | None = None  # first difference, None when equal
     http_vs_floor: str | None = None
-    floor: list[float] = field(default_factory=list)  # the config itself
-    floor_new: list[float] = field(default_factory=list)  # the timed "new" variants
-    phases: dict[str, list[float]] = field(default_factory=dict)  # floor step -> ms, the config itself
+    floor: list[float] = field(default_factory=list)
+    phases: dict[str, list[float]] = field(default_factory=dict)  # floor step -> ms
     sql: list[float] = field(default_factory=list)
     parts: dict[str, list[float]] = field(default_factory=dict)  # SQL statement -> ms
-    http_first: float | None = None
-    http: list[float] = field(default_factory=list)  # the "new" variants: held against the target
-    http_repeat: list[float] = field(default_factory=list)
+    http: list[float] = field(default_factory=list)
     answer: FloorPreview | None = None  # the floor's
 
 
@@ -156,15 +149,6 @@ def build_checks(ranked: list[int]) -> list[Case]:
             "geography.countries": {"values": ["united states"]}, "demographics.ageRanges": {"values": ["35-44", "45-54"]},
             "role.isVp": False, "role.isFinance": False}, some, minScore=50),
     ]
-
-
-def variant(body: Mapping[str, Any], tag: str) -> dict[str, Any]:
-    """`body` plus a title exclusion no title contains: the same audience, a config the server's
-    answer cache has not seen (people missing from `persons`, whom a filter drops, do not exist
-    after a checked ingest)."""
-    if NOOP in (body.get("filters") or {}):
-        raise ValueError(f"a timed config must not use {NOOP}")
-    return {**body, "filters": {**(body.get("filters") or {}), NOOP: {"values": [f"zzqq{tag}"]}}}
 
 
 # --- answers compared -------------------------------------------------------------------------
@@ -311,9 +295,7 @@ def in_process(data_dir: Path, n: int) -> tuple[Floor, list[Case], list[Case]]:
         engine.dispose()
 
 
-def time_floor(floor: Floor, case: Case, tag: str, n: int) -> None:
-    """The config itself (with its per-step split), then the "new" variants HTTP will be sent."""
-    assert case.answer is not None
+def time_floor(floor: Floor, case: Case, n: int) -> None:
     for _ in range(WARMUP + 1):
         floor.preview(case.body)
     for _ in range(n):
@@ -322,38 +304,24 @@ def time_floor(floor: Floor, case: Case, tag: str, n: int) -> None:
         case.floor.append((time.perf_counter() - t) * 1000)
         for step, ms in answer.phases.items():
             case.phases.setdefault(step, []).append(ms)
-    for i in range(n):
-        body = variant(case.body, f"{tag}n{i}")
-        t = time.perf_counter()
-        answer = floor.preview(body)
-        case.floor_new.append((time.perf_counter() - t) * 1000)
-        if case.floor_vs_sql is None and (d := diff_answers(case.answer, answer)):
-            case.floor_vs_sql = f"the no-op {NOOP} changed the floor's answer: {d}"
 
 
 # --- HTTP -------------------------------------------------------------------------------------
 
 
-def time_http(http: httpx.Client, case: Case, tag: str, n: int) -> None:
-    """The config once, its "new" variants (after warm-up ones), then the config again; times
-    the request only, and compares every answer with the floor's afterwards."""
+def time_http(http: httpx.Client, case: Case, n: int) -> None:
+    """HTTP latency (the request only; every answer is compared with the floor's afterwards)."""
     assert case.answer is not None
-
-    def ask(body: dict[str, Any]) -> float:
+    for i in range(WARMUP + n):
         t = time.perf_counter()
-        r = http.post(PREVIEW, json=body)
+        r = http.post(PREVIEW, json=case.body)
         ms = (time.perf_counter() - t) * 1000
         if r.status_code != 200:
             raise RuntimeError(f"HTTP {r.status_code}: {r.text[:300]}")
-        if case.http_vs_floor is None and case.answer is not None:
+        if i >= WARMUP:
+            case.http.append(ms)
+        if case.http_vs_floor is None:
             case.http_vs_floor = diff_http(case.answer, r.json()["data"])
-        return ms
-
-    for i in range(WARMUP):
-        ask(variant(case.body, f"{tag}w{i}"))
-    case.http_first = ask(case.body)
-    case.http = [ask(variant(case.body, f"{tag}n{i}")) for i in range(n)]
-    case.http_repeat = [ask(case.body) for _ in range(n)]
 
 
 def wait_for_index(http: httpx.Client, timeout_s: float = 600) -> str:
@@ -391,8 +359,8 @@ def throughput(base: str, key: str, cases: list[Case], clients: int, seconds: fl
             deadline = time.perf_counter() + seconds
             j = i  # client i starts at config i: the mix is the same every run
             while (t := time.perf_counter()) < deadline:
-                try:  # every request a new config: the answer cache does not serve it
-                    r = http.post(PREVIEW, json=variant(bodies[j % len(bodies)], f"c{i}r{j}"))
+                try:
+                    r = http.post(PREVIEW, json=bodies[j % len(bodies)])
                     code = "2xx" if r.status_code < 300 else str(r.status_code)
                 except httpx.HTTPError as exc:
                     code = type(exc).__name__
@@ -418,15 +386,16 @@ def throughput(base: str, key: str, cases: list[Case], clients: int, seconds: fl
 def serve_and_measure(env: dict[str, str], floor: Floor, cases: list[Case], checks: list[Case], n: int,
                       clients: int, seconds: float) -> Throughput | None:
     key = create_key(env)
-    with server(env) as base, httpx.Client(base_url=base, timeout=300, headers={"X-API-Key": key}) as http:
+    # Answer cache off: every request is computed (a server without the setting ignores it).
+    with server(env, ORBIT_SERVING__ANSWER_CACHE_ENTRIES="0") as base, httpx.Client(base_url=base, timeout=300, headers={"X-API-Key": key}) as http:
         t = time.perf_counter()
         print(f"serving index: {wait_for_index(http)} (waited {time.perf_counter() - t:.1f} s)")
-        for k, case in enumerate(cases):  # floor and HTTP of one config back to back: the same load
+        for case in cases:  # floor and HTTP of one config back to back: the same machine load
             if case.error:
                 continue
             try:
-                time_floor(floor, case, f"{k}", n)
-                time_http(http, case, f"{k}", n)
+                time_floor(floor, case, n)
+                time_http(http, case, n)
             except (httpx.HTTPError, RuntimeError) as exc:
                 case.error = f"{type(exc).__name__}: {exc}"
                 print(f"  HTTP preview failed for {case.name!r}: {case.error}")
@@ -449,13 +418,10 @@ def _eq(d: str | None) -> str:
 
 def report(cases: list[Case], checks: list[Case], tp: Throughput | None, n: int) -> None:
     print(f"\nAudience preview, {n} requests per config after {WARMUP} warm-up (server and client on this machine)")
-    print(f"target: HTTP median of new configs <= {TARGET_FACTOR:g} x their floor median + {TARGET_SLACK_MS:g} ms; "
-          "every answer equal to the floor's")
-    print("floor/HTTP new: the config + a no-op title exclusion (a config the answer cache has not seen); "
-          "1st: the config itself once; repeat: again (cached)\n")
-    head = (f"{'config':38s} {'totalCount':>10s} {'floor':>8s} {'floor new':>9s} {'HTTP 1st':>8s} {'HTTP new':>8s} "
-            f"{'new p95':>8s} {'target':>7s} {'':4s} {'repeat':>7s}  {'HTTP=floor':10s} {'SQL in-proc':>11s} "
-            f"{'floor=SQL':9s}")
+    print(f"target: HTTP median <= {TARGET_FACTOR:g} x floor median + {TARGET_SLACK_MS:g} ms (server answer cache off); "
+          "every answer equal to the floor's\n")
+    head = (f"{'config':38s} {'totalCount':>10s} {'floor med':>9s} {'HTTP med':>9s} {'HTTP p95':>9s} "
+            f"{'target':>8s} {'':4s}  {'HTTP=floor':10s} {'SQL in-proc':>11s} {'floor=SQL':9s}")
     print(head)
     print("-" * len(head))
     for c in cases:
@@ -463,12 +429,11 @@ def report(cases: list[Case], checks: list[Case], tp: Throughput | None, n: int)
         if c.error or not c.http or not c.floor:
             print(f"{c.name:38s} {total:>10s}  FAILED: {c.error}")
             continue
-        f, h = med(c.floor_new), med(c.http)
+        f, h = med(c.floor), med(c.http)
         target = TARGET_FACTOR * f + TARGET_SLACK_MS
         verdict = "PASS" if h <= target else "MISS"
         sql = f"{med(c.sql):.1f}ms" if c.sql else "-"
-        print(f"{c.name:38s} {total:>10s} {med(c.floor):6.1f}ms {f:7.1f}ms {c.http_first or 0:6.1f}ms {h:6.1f}ms "
-              f"{p95(c.http):6.1f}ms {target:5.1f}ms {verdict:4s} {med(c.http_repeat):5.1f}ms  "
+        print(f"{c.name:38s} {total:>10s} {f:7.1f}ms {h:7.1f}ms {p95(c.http):7.1f}ms {target:6.1f}ms {verdict:4s}  "
               f"{_eq(c.http_vs_floor):10s} {sql:>11s} {_eq(c.floor_vs_sql):9s}")
 
     if tp is not None:
@@ -477,12 +442,11 @@ def report(cases: list[Case], checks: list[Case], tp: Throughput | None, n: int)
         shed = tp.codes.get("503", 0)
         other = sum(v for k, v in tp.codes.items() if k not in ("2xx", "503"))
         q = statistics.quantiles(tp.latencies, n=100) if ok >= 2 else [float("nan")] * 99
-        print(f"\nThroughput: {tp.clients} clients in a closed loop over the {len(cases)} configs (each request "
-              f"a new config) for "
+        print(f"\nThroughput: {tp.clients} clients in a closed loop over the {len(cases)} configs for "
               f"{tp.seconds:.1f} s: {rate:.1f} previews/s (2xx) vs >= {TARGET_RATE:g}/s "
               f"{'PASS' if rate >= TARGET_RATE else 'MISS'}; p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms; "
               f"503 OVERLOADED {shed} ({shed / tp.seconds:.1f}/s, not counted); other {other}")
-        floored = [med(c.floor_new) for c in cases if c.floor_new]
+        floored = [med(c.floor) for c in cases if c.floor]
         if floored:  # what one thread of hand-written numpy does with the same mix, one after another
             print(f"  the floor, one thread, one config after another over the same mix: "
                   f"{1000 * len(floored) / sum(floored):.1f} previews/s")
@@ -499,7 +463,7 @@ def report(cases: list[Case], checks: list[Case], tp: Throughput | None, n: int)
     for name, what, d in unequal:
         print(f"  DIFFERENT {what} for {name!r}: {d}")
 
-    print("\nWhere the floor's time goes (median ms per step, the config itself):")
+    print("\nWhere the floor's time goes (median ms per step):")
     steps = list(next((c.phases for c in cases if c.phases), {}))
     print(f"{'config':38s} " + " ".join(f"{s:>10s}" for s in steps))
     for c in cases:
