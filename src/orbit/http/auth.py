@@ -66,7 +66,7 @@ def optional_principal(
     return principal
 
 
-def _required(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def _required(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise Unauthorized("credentials required: send X-API-Key: sk_... or Authorization: Bearer <JWT>")
     return principal
@@ -76,7 +76,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(_required)]
 
 
-def _row_reader(principal: Annotated[Principal, Depends(_required)]) -> Principal:
+async def _row_reader(principal: Annotated[Principal, Depends(_required)]) -> Principal:
     principal.require_audience_plan()
     return principal
 

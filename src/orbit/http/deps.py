@@ -12,7 +12,7 @@ from orbit.metadata import db
 from orbit.warehouse.backend import Warehouse
 
 
-def _warehouse(request: Request) -> Warehouse:
+async def _warehouse(request: Request) -> Warehouse:
     wh: Warehouse = request.app.state.warehouse
     return wh
 

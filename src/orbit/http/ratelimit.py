@@ -138,8 +138,9 @@ class RateLimiter:
                                  peek=not record)
 
 
-def rate_limit(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> None:
-    """Take a token for this request; RateLimited (429) when the caller's bucket is empty."""
+async def rate_limit(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> None:
+    """Take a token for this request; RateLimited (429) when the caller's bucket is empty. Async: it is
+    in-memory work, so it runs on the event loop instead of a thread-pool hop per request."""
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     path = request.url.path
     if limiter is None or path in PROBE_PATHS:

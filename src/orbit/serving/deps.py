@@ -11,7 +11,8 @@ from orbit.serving.index import ServingIndex
 from orbit.topics.deps import CatalogDep
 
 
-def _index(request: Request, snap: CatalogDep) -> ServingIndex | None:
+async def _index(request: Request, snap: CatalogDep) -> ServingIndex | None:
+    # Async: a lookup (or starting a build thread), no I/O, so no thread-pool hop.
     holder: IndexHolder | None = getattr(request.app.state, "serving", None)
     return holder.current(snap) if holder is not None else None
 
