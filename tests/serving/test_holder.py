@@ -95,3 +95,35 @@ def test_leftover_files_of_dead_processes_are_removed(loaded: Loaded, snap: Snap
         assert index.base.profile_path is not None and Path(index.base.profile_path).exists()
     finally:
         holder.close()
+
+
+def test_a_failed_build_is_reported_then_retried(loaded: Loaded, snap: Snapshot, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from orbit.serving import build as builder
+    from orbit.serving import holder as holder_module
+
+    real = builder.build
+    calls: list[int] = []
+
+    def failing_once(*args: object, **kwargs: object) -> ServingIndex:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("signals changed while the serving index was built")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder, "build", failing_once)
+    monkeypatch.setattr(holder_module, "RETRY_SECONDS", 0.0)
+    holder = IndexHolder(loaded.wh, ServingSettings(), directory=tmp_path)
+    try:
+        holder.current(snap)
+        deadline = time.monotonic() + 60
+        while holder.status(snap).state == "building":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert holder.status(snap).state == "failed" and holder.status(snap).detail == "RuntimeError"
+        while holder.current(snap) is None:  # a later request retries (the retry delay is 0 here)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert len(calls) == 2 and holder.status(snap).state == "ready"
+    finally:
+        holder.close()

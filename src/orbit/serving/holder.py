@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from orbit.warehouse import serving_sql
 from orbit.warehouse.backend import Warehouse
 
 log = logging.getLogger("orbit.serving")
+
+RETRY_SECONDS = 60.0  # after a failed build (e.g. a warehouse timeout), the next request may retry
 
 
 def key_of(snap: Snapshot) -> IndexKey | None:
@@ -64,6 +67,7 @@ class IndexHolder:
         self._wanted: IndexKey | None = None  # key of the running (or last finished) build
         self._thread: threading.Thread | None = None
         self._problem: tuple[IndexKey, str, str] | None = None  # key, state, detail
+        self._retry_at = 0.0  # monotonic time after which a failed build of the same key is retried
         self._closed = False
 
     def current(self, snap: Snapshot) -> ServingIndex | None:
@@ -80,11 +84,14 @@ class IndexHolder:
 
     def _start(self, key: IndexKey) -> None:
         with self._lock:
-            if self._closed or self._wanted == key:
-                return  # built, being built, or failed for this key
+            failed = self._problem is not None and self._problem[1] == "failed"
+            if self._closed or (self._wanted == key and not (failed and time.monotonic() >= self._retry_at)):
+                return  # built, being built, over budget, or failed lately for this key
             if self._thread is not None and self._thread.is_alive():
                 return  # the running build finishes first; the next call starts this one
             self._wanted = key
+            if failed:
+                self._problem = None  # retrying: `building` again
             self._thread = threading.Thread(target=self._build, args=(key,), name="serving-index", daemon=True)
             self._thread.start()
 
@@ -108,7 +115,8 @@ class IndexHolder:
             if self._directory is not None:
                 builder.remove_profile_files(self._directory, keep={index.base.profile_path or ""})
         except Exception as exc:  # the SQL path keeps answering; the reason goes to the log
-            log.exception("serving index of %s failed to build", key.data_date)
+            log.exception("serving index of %s failed to build; retried in %.0f s", key.data_date, RETRY_SECONDS)
+            self._retry_at = time.monotonic() + RETRY_SECONDS
             self._problem = (key, "failed", type(exc).__name__)
 
     def status(self, snap: Snapshot) -> Status:
