@@ -135,7 +135,9 @@ def server_process(env: dict[str, str], **overrides: str) -> Iterator[tuple[str,
         deadline = time.monotonic() + 300  # the topic index may embed the inventory first
         while True:
             try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                r = httpx.get(f"{base}/readyz", timeout=2)
+                # Ready, and the serving index no longer building (previews would take SQL meanwhile).
+                if r.status_code == 200 and r.json()["data"].get("servingIndex", {}).get("state") != "building":
                     break
             except httpx.TransportError:
                 pass
