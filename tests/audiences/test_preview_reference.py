@@ -132,13 +132,17 @@ def _filter_strategy(world: World) -> st.SearchStrategy[dict[str, Any]]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_configs_match_the_reference(client: TestClient, org_a: OrgKey, world: World, popular: list[int], data: st.DataObject) -> None:
-    topics = data.draw(st.lists(st.sampled_from(popular[:60]), min_size=1, max_size=6, unique=True))
+    _check(client, org_a, world, random_config(data, world, popular[:60], max_topics=6))
+
+
+def random_config(data: st.DataObject, world: World, topics: list[int], *, max_topics: int) -> dict[str, Any]:
+    """A config of random topics, score bounds, overlap and ICP filters (shared with tests/serving)."""
+    chosen = data.draw(st.lists(st.sampled_from(topics), min_size=1, max_size=max_topics, unique=True))
     lo = data.draw(st.integers(50, 95))
-    config = {
-        "topicIds": topics,
+    return {
+        "topicIds": chosen,
         "minScore": lo,
         "maxScore": data.draw(st.integers(lo, 99)),
-        "minTopicOverlap": data.draw(st.integers(1, len(topics))),
+        "minTopicOverlap": data.draw(st.integers(1, len(chosen))),
         "filters": data.draw(_filter_strategy(world)),
     }
-    _check(client, org_a, world, config)

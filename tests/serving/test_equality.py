@@ -24,7 +24,7 @@ from orbit.topics.service import Snapshot, TopicCatalog
 from orbit.warehouse import audience_sql
 from orbit.warehouse.backend import Warehouse
 from tests.audiences.reference import World
-from tests.audiences.test_preview_reference import _cases, _filter_strategy
+from tests.audiences.test_preview_reference import _cases, random_config
 from tests.conftest import SMALL_END, Loaded
 
 pytestmark = pytest.mark.warehouse
@@ -84,15 +84,7 @@ def test_pages_beyond_the_sample_match(loaded: Loaded, index: ServingIndex, voca
 @given(data=st.data())
 def test_random_configs_match_the_sql_path(loaded: Loaded, index: ServingIndex, vocab: cfg.Vocabulary,
                                            world: World, popular: list[int], data: st.DataObject) -> None:
-    topics = data.draw(st.lists(st.sampled_from(popular[:80]), min_size=1, max_size=12, unique=True))
-    lo = data.draw(st.integers(50, 95))
-    body = {
-        "topicIds": topics,
-        "minScore": lo,
-        "maxScore": data.draw(st.integers(lo, 99)),
-        "minTopicOverlap": data.draw(st.integers(1, len(topics))),
-        "filters": data.draw(_filter_strategy(world)),
-    }
+    body = random_config(data, world, popular[:80], max_topics=12)
     assert_same(loaded.wh, index, spec_of(body, vocab))
 
 

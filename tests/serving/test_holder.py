@@ -26,6 +26,15 @@ def _ready(holder: IndexHolder, snap: Snapshot, *, timeout: float = 120.0) -> Se
     return index
 
 
+def _settled(holder: IndexHolder, snap: Snapshot, *, timeout: float = 60.0) -> None:
+    """Start a build and wait until it is no longer building (ready, failed or over budget)."""
+    holder.current(snap)
+    deadline = time.monotonic() + timeout
+    while holder.status(snap).state == "building":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def snap(loaded: Loaded) -> Snapshot:
     return TopicCatalog(loaded.wh, loaded.sessions).current()
@@ -63,11 +72,7 @@ def test_built_in_the_background_then_swapped_for_new_data(loaded: Loaded, snap:
 def test_over_budget_stays_on_sql(loaded: Loaded, snap: Snapshot, tmp_path: Path) -> None:
     holder = IndexHolder(loaded.wh, ServingSettings(memory_budget_mb=0), directory=tmp_path)
     try:
-        holder.current(snap)
-        deadline = time.monotonic() + 60
-        while holder.status(snap).state == "building":
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        _settled(holder, snap)
         status = holder.status(snap)
         assert status.state == "over_budget" and status.detail and "budget 0 MB" in status.detail
         assert holder.current(snap) is None
@@ -115,12 +120,9 @@ def test_a_failed_build_is_reported_then_retried(loaded: Loaded, snap: Snapshot,
     monkeypatch.setattr(holder_module, "RETRY_SECONDS", 0.0)
     holder = IndexHolder(loaded.wh, ServingSettings(), directory=tmp_path)
     try:
-        holder.current(snap)
-        deadline = time.monotonic() + 60
-        while holder.status(snap).state == "building":
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        _settled(holder, snap)
         assert holder.status(snap).state == "failed" and holder.status(snap).detail == "RuntimeError"
+        deadline = time.monotonic() + 60
         while holder.current(snap) is None:  # a later request retries (the retry delay is 0 here)
             assert time.monotonic() < deadline
             time.sleep(0.01)
