@@ -196,3 +196,10 @@ def test_answers_are_remembered_for_the_life_of_the_index(loaded: Loaded, index:
     assert query.remembered(index, (spec, 50, 0), lambda: "recomputed") == "recomputed"
     cold = dataclasses.replace(index, answer_cache_entries=0, extra={})
     assert service.evaluate(loaded.wh, cold, spec, limit=50) is not service.evaluate(loaded.wh, cold, spec, limit=50)
+
+
+def test_an_empty_warehouse_builds_an_empty_index(fresh_wh: Warehouse, tmp_path: Path) -> None:
+    index = builder.build(fresh_wh, IndexKey(DAY, 0, None, 0), directory=tmp_path)
+    assert len(index.people.ids) == 0 and len(index.postings.rows) == 0
+    spec = audience_sql.AudienceSpec(DAY, (1, 2), 50, 99, 1, (audience_sql.Flag("has_phone", True),))
+    assert assert_same(fresh_wh, index, spec) == 0
