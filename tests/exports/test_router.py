@@ -279,11 +279,11 @@ def test_expired_exports_are_gone(client: TestClient, loaded: Loaded, done: Done
         delete_files(client.app.state.export_storage, files)
 
 
-def test_csv_chunks_join_seamlessly(client: TestClient, loaded: Loaded, done: DoneRun) -> None:
-    """Chunk boundaries neither drop nor repeat rows: small chunks give the same bytes."""
-    from orbit.warehouse.runs_sql import csv_chunks
+def test_csv_segments_join_seamlessly(client: TestClient, loaded: Loaded, done: DoneRun) -> None:
+    """Segment boundaries neither drop nor repeat rows: small segments give the same bytes."""
+    from orbit.warehouse.runs_sql import csv_stream
 
     run = _run_row(loaded, done.run_id)
-    small = b"".join(csv_chunks(loaded.wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows, chunk_rows=7))
+    small = b"".join(csv_stream(loaded.wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows, segment_rows=7))
     body = client.get(f"{done.url}/export.csv", headers=done.org.headers).content
     assert exports.csv_header() + small == body

@@ -14,6 +14,8 @@ from orbit.audiences import service as audiences
 from orbit.metadata import db
 from orbit.metadata.models import Audience, Run
 from orbit.runs import service
+from orbit.runs.worker import Worker
+from orbit.settings import RunsSettings
 from orbit.warehouse.runs_sql import RunCounts
 
 CONFIG = cfg.NormalizedConfig((1,), 70, 99, 1, {}, None)
@@ -160,3 +162,41 @@ def test_parallel_requests_with_one_idempotency_key_replay_one_run(metadata_url:
     assert all(isinstance(o, tuple) for o in outcomes), outcomes
     assert len({o[0] for o in outcomes}) == 1  # type: ignore[index]
     assert sorted(o[1] for o in outcomes) == [False] * 9 + [True]  # type: ignore[index]
+
+
+def test_a_queued_run_rings_the_doorbell_once_committed(metadata_url: str) -> None:
+    sessions = _sessions(metadata_url)
+    org_id, (first, second) = _org_with_audiences(sessions, 2)
+    snap = SimpleNamespace(dates=[DAY])
+    rings = service.DOORBELL.rings
+    with sessions.begin() as s:
+        service.queue_run(s, org_id=org_id, audience_id=first, snap=snap, idempotency_key=None,  # type: ignore[arg-type]
+                          ttl=timedelta(hours=24))
+        assert service.DOORBELL.rings == rings  # not yet: a worker woken now would find nothing
+    assert service.DOORBELL.rings == rings + 1
+    with sessions() as s, s.begin() as tx:
+        service.queue_run(s, org_id=org_id, audience_id=second, snap=snap, idempotency_key=None,  # type: ignore[arg-type]
+                          ttl=timedelta(hours=24))
+        tx.rollback()
+    assert service.DOORBELL.rings == rings + 1
+
+
+def test_an_idle_worker_looks_again_when_rung() -> None:
+    looked = threading.Semaphore(0)
+
+    class Looking(Worker):
+        def run_once(self) -> bool:
+            looked.release()
+            return False
+
+    worker = Looking(None, None, None, RunsSettings(poll_seconds=600))  # type: ignore[arg-type]
+    stop = threading.Event()
+    serving = threading.Thread(target=worker.serve, args=(stop,), daemon=True)
+    serving.start()
+    assert looked.acquire(timeout=30)  # found nothing, now waits up to 600 s...
+    service.DOORBELL.ring()
+    assert looked.acquire(timeout=30)  # ...but looks again as soon as a run is queued
+    stop.set()
+    service.DOORBELL.ring()
+    serving.join(timeout=30)
+    assert not serving.is_alive()

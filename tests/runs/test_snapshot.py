@@ -35,7 +35,7 @@ def test_reloading_people_and_days_leaves_snapshots_alone(
         return (
             runs_sql.page(fresh_wh, run_id="r1", attempt=1, limit=500, offset=0),
             runs_sql.stats(fresh_wh, run_id="r1", attempt=1),
-            b"".join(runs_sql.csv_chunks(fresh_wh, run_id="r1", attempt=1, rows=counts.kept_rows, chunk_rows=100)),
+            b"".join(runs_sql.csv_stream(fresh_wh, run_id="r1", attempt=1, rows=counts.kept_rows, segment_rows=100)),
         )
 
     before = read()

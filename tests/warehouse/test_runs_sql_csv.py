@@ -46,8 +46,8 @@ def _parse(body: bytes) -> list[list[str]]:
 @pytest.mark.warehouse
 def test_hostile_cells_are_escaped_and_come_back_exactly(fresh_wh: Warehouse) -> None:
     _snapshot(fresh_wh, "hostile")
-    # Chunks of 7 rows: the rule holds across chunk boundaries too.
-    body = b"".join(runs_sql.csv_chunks(fresh_wh, run_id="hostile", attempt=1, rows=ROWS, chunk_rows=7))
+    # Segments of 7 rows: the rule holds across segment boundaries too.
+    body = b"".join(runs_sql.csv_stream(fresh_wh, run_id="hostile", attempt=1, rows=ROWS, segment_rows=7))
     assert b"\x00" not in body
     rows = _parse(body)
     assert len(rows) == ROWS
@@ -62,7 +62,7 @@ def test_hostile_cells_are_escaped_and_come_back_exactly(fresh_wh: Warehouse) ->
 @pytest.mark.warehouse
 def test_only_cells_that_need_it_are_escaped(fresh_wh: Warehouse) -> None:
     _snapshot(fresh_wh, "hostile")
-    rows = _parse(b"".join(runs_sql.csv_chunks(fresh_wh, run_id="hostile", attempt=1, rows=ROWS)))
+    rows = _parse(b"".join(runs_sql.csv_stream(fresh_wh, run_id="hostile", attempt=1, rows=ROWS)))
     first_name = [name for name, _ in runs_sql.CSV_COLUMNS].index("firstName")
     got = {hostile_for(rank): row[first_name] for rank, row in enumerate(rows, start=1)}
     assert {v: c for v, c in got.items() if v in EXAMPLES} == {v: EXAMPLES[v] for v in got if v in EXAMPLES}

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from orbit.exports import service, writer
 from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
 from orbit.exports.schemas import ExportDownloadRead, ExportRead
-from orbit.exports.storage import CONTENT_TYPE
+from orbit.exports.storage import CONTENT_TYPE, spool_dir
 from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
@@ -51,8 +52,9 @@ def export_csv(
 ) -> StreamingResponse:
     """Stream a completed run as CSV (409 RUN_NOT_COMPLETED otherwise)."""
     csv = service.open_csv(session, wh, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
-                           row_cap=settings.runs.result_cap)
-    return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers)
+                           row_cap=settings.runs.result_cap, spool_dir=spool_dir(settings))
+    # The background task runs when the response ends, also when the client went away mid-way.
+    return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers, background=BackgroundTask(csv.close))
 
 
 @router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201,

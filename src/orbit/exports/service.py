@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -20,7 +20,8 @@ from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from orbit.accounts.service import Principal, PrincipalKind
-from orbit.errors import Forbidden, NotFound, RunNotCompleted
+from orbit.errors import Forbidden, NotFound, RunNotCompleted, WarehouseUnavailable
+from orbit.exports.spool import Spool
 from orbit.exports.storage import CONTENT_TYPE, ExportStorage, LocalStorage, StoredFile, StoredObject
 from orbit.metadata.models import Export, Run
 from orbit.runs import service as runs
@@ -61,10 +62,14 @@ def get_completed_run(session: Session, *, org_id: str, audience_id: str, run_id
     return run
 
 
-def csv_bytes(wh: Warehouse, *, run_id: str, attempt: int, rows: int) -> Iterator[bytes]:
-    """The header, then the snapshot's rows in rank order, one bounded warehouse query per chunk."""
+def csv_bytes(wh: Warehouse, *, run_id: str, attempt: int, rows: int) -> Generator[bytes, None, None]:
+    """The header, then the snapshot's rows in rank order, streamed from the warehouse.
+
+    On chDB the engine is held while the rows stream: consume this at disk or engine speed and
+    close it when stopping early (`contextlib.closing`); never hand it to a network client.
+    """
     yield csv_header()
-    yield from runs_sql.csv_chunks(wh, run_id=run_id, attempt=attempt, rows=rows)
+    yield from runs_sql.csv_stream(wh, run_id=run_id, attempt=attempt, rows=rows)
 
 
 # --- the direct stream -------------------------------------------------------------------------
@@ -72,20 +77,28 @@ def csv_bytes(wh: Warehouse, *, run_id: str, attempt: int, rows: int) -> Iterato
 
 @dataclass(frozen=True, slots=True)
 class CsvStream:
-    lines: Iterator[bytes]  # owns its warehouse queries; touches no metadata session
+    lines: Iterator[bytes]  # owns its warehouse stream and spool file; touches no metadata session
     headers: dict[str, str]
+    close: Callable[[], None]  # call when the response ends, finished or not: stops the warehouse stream
 
 
 def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, run_id: str,
-             row_cap: int) -> CsvStream:
-    """The completed run as CSV: NotFound / RunNotCompleted are raised here, before any byte.
+             row_cap: int, spool_dir: Path) -> CsvStream:
+    """The completed run as CSV: NotFound / RunNotCompleted are raised here, before any byte, and
+    so is a warehouse that does not answer or has lost the run's rows (WarehouseQueryError,
+    WarehouseUnavailable).
 
-    The first chunk is read here too, so a failing warehouse answers with an error response;
-    later chunks are read as the client takes them (memory: one chunk).
+    The rows start streaming from the warehouse into a spool file under `spool_dir` at once, at
+    engine speed; the client reads the header line right away and the rows as they come, at its
+    own pace (memory: a few MB). A warehouse failure after that cuts the transfer short. Call
+    `close` when the response ends: a client that left early otherwise still costs the engine
+    the rest of the export.
     """
     run = get_completed_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
-    lines = csv_bytes(wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows)
-    first = next(lines) + next(lines, b"")
+    present = runs_sql.kept_rows(wh, run_id=run.id, attempt=run.attempts)
+    if present != run.kept_rows:
+        raise WarehouseUnavailable(f"the rows of run {run.id} are not in the warehouse")
+    rows = Spool(runs_sql.csv_stream(wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows), directory=spool_dir)
     headers = {
         "Content-Disposition": f'attachment; filename="{csv_file_name(run.audience_id, run.id)}"',
         "X-Export-Row-Cap": str(row_cap),
@@ -93,7 +106,7 @@ def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, 
         "X-Export-Result-Count": str(run.result_count),
         "X-ClickHouse-Query-Id": run.query_id or "",
     }
-    return CsvStream(itertools.chain([first], lines), headers)
+    return CsvStream(itertools.chain([csv_header()], rows), headers, rows.close)
 
 
 # --- stored export records ---------------------------------------------------------------------

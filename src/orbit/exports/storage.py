@@ -275,10 +275,15 @@ def exports_dir(settings: Settings) -> Path:
     return settings.exports.path or settings.data_dir / "exports"
 
 
+def spool_dir(settings: Settings) -> Path:
+    """Where temporary files of exports go (S3 uploads, `export.csv` streams)."""
+    return exports_dir(settings) / ".spool"
+
+
 def open_storage(settings: Settings) -> ExportStorage:
     """The store named by `exports.storage`; raises ValueError on incomplete settings."""
     if settings.exports.storage == "s3":
-        return S3Storage(settings.exports, spool_dir=exports_dir(settings) / ".spool")
+        return S3Storage(settings.exports, spool_dir=spool_dir(settings))
     return LocalStorage(exports_dir(settings), UrlSigner(signing_key(settings)))
 
 

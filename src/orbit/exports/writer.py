@@ -7,6 +7,7 @@ SQLite a write transaction locks every other writer (run claims, heartbeats) for
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,7 +61,9 @@ def create_or_reuse(
                                       retention=retention, now=now)
         file, attempt, rows = service.stored_file(export), run.attempts, run.kept_rows
     try:
-        stored = storage.put(file, service.csv_bytes(wh, run_id=run_id, attempt=attempt, rows=rows))
+        # Closed on any failure of `put`: the stream holds chDB's engine until it is.
+        with contextlib.closing(service.csv_bytes(wh, run_id=run_id, attempt=attempt, rows=rows)) as chunks:
+            stored = storage.put(file, chunks)
     except Exception as exc:
         code = exc.code if isinstance(exc, OrbitError) else (
             "WAREHOUSE_ERROR" if isinstance(exc, WarehouseQueryError) else "INTERNAL_ERROR")

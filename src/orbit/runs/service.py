@@ -7,6 +7,7 @@ lease can never complete a run another worker now owns. Services flush, never co
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, Result, and_, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,6 +64,38 @@ def _rowcount(result: Result[Any]) -> int:
 
 
 # --- queue -------------------------------------------------------------------------------------
+
+
+class Doorbell:
+    """Rung when a transaction that queued runs commits, so this process's idle workers claim them
+    at once rather than at their next poll (`poll_seconds`: 1 s by default, so a run waited 0.5 s
+    on average before it started). Workers in other processes still find runs by polling."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._rings = 0
+
+    @property
+    def rings(self) -> int:
+        return self._rings
+
+    def ring(self) -> None:
+        with self._cond:
+            self._rings += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Return once rung after `seen` was read (at once if that already happened), or after
+        `timeout` seconds."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._rings != seen, timeout)
+
+
+DOORBELL = Doorbell()
+
+
+def _ring_on_commit(session: Session) -> None:
+    event.listen(session, "after_commit", lambda _session: DOORBELL.ring(), once=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +176,7 @@ def queue_run(
         except IntegrityError as exc:
             # A concurrent request with the same key won; it answers for both.
             raise IdempotencyConflict("this Idempotency-Key is being used by another request") from exc
+    _ring_on_commit(session)
     return Queued(run, created=True)
 
 
@@ -348,6 +382,8 @@ def queue_daily_runs(session: Session, *, data_date: date, audience_id: str | No
             queued.append(run)
         except RunInProgress:
             continue  # a manual run got in first; the next tick looks again
+    if queued:
+        _ring_on_commit(session)
     return queued
 
 

@@ -123,14 +123,16 @@ class Worker:
         log.info("run %s is now %s", run.id, status)
 
     def serve(self, stop: threading.Event) -> None:
-        """Work until `stop` is set; sleep `poll_seconds` when the queue is empty."""
+        """Work until `stop` is set (ring `service.DOORBELL` then); when the queue is empty, wait
+        `poll_seconds` or until a run is queued in this process."""
         while not stop.is_set():
+            seen = service.DOORBELL.rings  # read before looking, so a run queued meanwhile still rings
             try:
                 if self.run_once():
                     continue
             except Exception:
                 log.exception("worker %s: unexpected error", self.worker_id)
-            stop.wait(self.settings.poll_seconds)
+            service.DOORBELL.wait(seen, self.settings.poll_seconds)
 
 
 def collect_garbage(wh: Warehouse, sessions: sessionmaker[Session]) -> int:
@@ -187,6 +189,7 @@ class Background:
 
     def close(self, timeout: float = 30.0) -> None:
         self.stop.set()
+        service.DOORBELL.ring()  # idle workers wait on it, not on `stop`
         deadline = time.monotonic() + timeout
         for t in self.threads:
             t.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -1,19 +1,21 @@
 """The warehouse interface and its two backends: chDB in-process and a ClickHouse server.
 
-Both run the same ClickHouse SQL. Results come back as Arrow tables; driver errors become
-`WarehouseUnavailable` (503) or `WarehouseQueryError`, never a raw driver message to clients.
+Both run the same ClickHouse SQL. Results come back as Arrow tables, bytes or byte streams; driver
+errors become `WarehouseUnavailable` (503) or `WarehouseQueryError`, never a raw driver message to
+clients.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import pyarrow as pa
 
@@ -24,6 +26,8 @@ log = logging.getLogger("orbit.warehouse")
 
 
 _FORMATS = {"CSV": "CSV", "CSVWithNames": "CSVWithNames", "JSONEachRow": "JSONEachRow"}  # allowed output formats
+_STREAM_PIECE = 1 << 20  # bytes per read of a server's streamed answer
+_EXCEPTION_TAG_HEADER = "X-ClickHouse-Exception-Tag"
 
 
 class WarehouseQueryError(Exception):
@@ -46,6 +50,17 @@ class Warehouse(Protocol):
 
     def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
         """Run a SELECT and return its output in a ClickHouse format (e.g. CSV) as bytes."""
+        ...
+
+    def stream_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> Iterator[bytes]:
+        """Run a SELECT and yield its output in a ClickHouse format piece by piece, as the engine
+        produces it (one block, a few MB, at a time), so memory holds a piece, not the answer.
+
+        The statement runs when the first piece is asked for; errors are raised from the iterator
+        (WarehouseQueryError). chDB holds its one engine for this statement until the iterator is
+        exhausted or closed: every other statement of the process waits meanwhile, so drain it
+        at engine speed (never at a client's pace) and close it in a `finally`.
+        """
         ...
 
     def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
@@ -92,18 +107,64 @@ def _bind_chdb(params: dict[str, object]) -> dict[str, object]:
     return out
 
 
+class _FairLock:
+    """A lock granted in the order it was asked for. With threading.Lock a thread that releases
+    and asks again at once (a CSV export going from one segment to the next) usually wins again,
+    and a request already waiting could wait for the whole export."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0  # the next ticket handed out
+        self._serving = 0  # the ticket that holds the lock (or may take it)
+        self._abandoned: set[int] = set()
+
+    def acquire(self) -> None:
+        with self._cond:
+            ticket = self._next
+            self._next += 1
+            try:
+                while self._serving != ticket:
+                    self._cond.wait()
+            except BaseException:  # interrupted while waiting: give the turn away, never keep it
+                self._abandoned.add(ticket)
+                self._advance()
+                raise
+
+    def release(self) -> None:
+        with self._cond:
+            self._serving += 1
+            self._advance()
+
+    def queued(self) -> int:
+        """Threads waiting for the lock now."""
+        with self._cond:
+            return max(0, self._next - self._serving - 1 - len(self._abandoned))
+
+    def _advance(self) -> None:
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class _ChdbEngine:
     """The one chDB engine of this process (chDB allows one data path per process).
 
-    Every `ChdbWarehouse` on that path shares it; a lock serialises statements, and the
-    current database and time limit are switched only when they change.
+    Every `ChdbWarehouse` on that path shares it; a lock serialises statements in the order they
+    come, and the current database and time limit are switched only when they change.
     """
 
     def __init__(self, path: Path) -> None:
         from chdb import session as chdb_session
 
         self.path = path
-        self.lock = threading.Lock()
+        self.lock = _FairLock()
         self.users = 0
         self.database: str | None = None
         self.timeout: int | None = None
@@ -121,6 +182,35 @@ class _ChdbEngine:
                 return self.session.query(sql, fmt, params=params)
             except Exception as exc:  # chDB raises one exception type for every engine error
                 raise WarehouseQueryError(str(exc)) from exc
+
+    def stream(self, sql: str, fmt: str, params: dict[str, object], *, database: str, timeout: int) -> Iterator[bytes]:
+        """The output of one statement, block by block, with the lock held from the first piece
+        until the last one or until the generator is closed.
+
+        Any other statement on the session would cancel an open stream (chDB retires it), so the
+        lock covers the whole stream; closing early cancels the query in the engine.
+        """
+        with self.lock:
+            stream = None
+            try:
+                if self.database != database:
+                    self.session.query(f"USE {quote_identifier(database)}", "CSV")
+                    self.database = database
+                if self.timeout != timeout:
+                    self.session.query(f"SET max_execution_time = {int(timeout)}", "CSV")
+                    self.timeout = timeout
+                stream = self.session.send_query(sql, fmt, params=params)
+                for piece in stream:
+                    yield bytes(piece.bytes())
+                stream = None  # exhausted: nothing to cancel
+            except Exception as exc:  # chDB raises one exception type for every engine error
+                raise WarehouseQueryError(str(exc)) from exc
+            finally:
+                if stream is not None:
+                    try:
+                        stream.cancel()
+                    except Exception:  # the engine is closing the query anyway; never mask the cause
+                        log.warning("could not cancel a streamed statement", exc_info=True)
 
 
 _engine: _ChdbEngine | None = None
@@ -216,6 +306,12 @@ class ChdbWarehouse:
         data = result.bytes()  # type: ignore[attr-defined]  # chDB's query result object
         return bytes(data)
 
+    def stream_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> Iterator[bytes]:
+        return self._engine.stream(
+            stmt.sql, _FORMATS[fmt], _bind_chdb(dict(stmt.params)),
+            database=self.database, timeout=int(self._timeouts[profile]),
+        )
+
     def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
         # The engine reads the file itself, in parallel; nothing passes through Python.
         cols = ", ".join(quote_identifier(c) for c in columns)
@@ -277,6 +373,27 @@ class ClickHouseServerWarehouse:
         except Exception as exc:
             raise WarehouseQueryError(str(exc)) from exc
 
+    def stream_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> Iterator[bytes]:
+        # The server sends the body as it formats blocks. A failure after the first bytes cannot
+        # change the status any more: ClickHouse then writes the error into the body between
+        # markers carrying the response's X-ClickHouse-Exception-Tag, which we watch for.
+        try:
+            response = self._client.raw_stream(
+                stmt.sql, parameters=_bind(dict(stmt.params)), fmt=_FORMATS[fmt], settings=self._settings(profile),
+            )
+        except Exception as exc:
+            raise WarehouseQueryError(str(exc)) from exc
+        tag = getattr(response, "headers", {}).get(_EXCEPTION_TAG_HEADER)
+        body = cast(io.BufferedIOBase, response)  # urllib3's HTTPResponse
+        try:
+            yield from _until_server_error(iter(lambda: body.read(_STREAM_PIECE), b""), tag)
+        except WarehouseQueryError:
+            raise
+        except Exception as exc:
+            raise WarehouseQueryError(str(exc)) from exc
+        finally:
+            body.close()
+
     def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
         settings = self._settings(profile)
         if query_id is not None:
@@ -299,6 +416,39 @@ class ClickHouseServerWarehouse:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _until_server_error(pieces: Iterator[bytes], tag: str | None) -> Iterator[bytes]:
+    """Pass a server's streamed body through, raising WarehouseQueryError where the server
+    marked a failure (`__exception__` CRLF tag). The last bytes of each piece are held back
+    until the next one, so a marker split across pieces is still found before it is sent on."""
+    if not tag:
+        yield from pieces
+        return
+    marker = b"__exception__\r\n" + tag.encode()
+    held = b""
+    for piece in pieces:
+        data = held + piece
+        at = data.find(marker)
+        if at >= 0:
+            if at:
+                yield data[:at]
+            # The message follows the marker; the server ends the body after it.
+            message = data[at + len(marker):]
+            for rest in pieces:
+                message += rest
+                if len(message) > 65_536:
+                    break
+            text = message.split(tag.encode() + b"\r\n__exception__", 1)[0]
+            raise WarehouseQueryError(text.decode("utf-8", "replace").strip()[:2000])
+        keep = len(marker) - 1
+        if len(data) > keep:
+            yield data[:-keep]
+            held = data[-keep:]
+        else:
+            held = data
+    if held:
+        yield held
 
 
 def new_query_id() -> str:
