@@ -170,15 +170,19 @@ class _ChdbEngine:
         self.timeout: int | None = None
         self.session = chdb_session.Session(str(path))
 
+    def _switch(self, database: str, timeout: int) -> None:
+        """Point the session at `database` with `timeout`, only when they change (lock held)."""
+        if self.database != database:
+            self.session.query(f"USE {quote_identifier(database)}", "CSV")
+            self.database = database
+        if self.timeout != timeout:
+            self.session.query(f"SET max_execution_time = {int(timeout)}", "CSV")
+            self.timeout = timeout
+
     def run(self, sql: str, fmt: str, params: dict[str, object], *, database: str, timeout: int) -> object:
         with self.lock:
             try:
-                if self.database != database:
-                    self.session.query(f"USE {quote_identifier(database)}", "CSV")
-                    self.database = database
-                if self.timeout != timeout:
-                    self.session.query(f"SET max_execution_time = {int(timeout)}", "CSV")
-                    self.timeout = timeout
+                self._switch(database, timeout)
                 return self.session.query(sql, fmt, params=params)
             except Exception as exc:  # chDB raises one exception type for every engine error
                 raise WarehouseQueryError(str(exc)) from exc
@@ -193,12 +197,7 @@ class _ChdbEngine:
         with self.lock:
             stream = None
             try:
-                if self.database != database:
-                    self.session.query(f"USE {quote_identifier(database)}", "CSV")
-                    self.database = database
-                if self.timeout != timeout:
-                    self.session.query(f"SET max_execution_time = {int(timeout)}", "CSV")
-                    self.timeout = timeout
+                self._switch(database, timeout)
                 stream = self.session.send_query(sql, fmt, params=params)
                 for piece in stream:
                     yield bytes(piece.bytes())
