@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -194,7 +195,7 @@ def test_answers_are_remembered_for_the_life_of_the_index(loaded: Loaded, index:
     for i in range(index.answer_cache_entries):  # the least recently used answers are dropped
         query.remembered(index, ("filler", i), lambda i=i: i)
     assert query.remembered(index, (spec, 50, 0), lambda: "recomputed") == "recomputed"
-    cold = dataclasses.replace(index, answer_cache_entries=0, extra={})
+    cold = dataclasses.replace(index, answer_cache_entries=0, answers=OrderedDict())
     assert service.evaluate(loaded.wh, cold, spec, limit=50) is not service.evaluate(loaded.wh, cold, spec, limit=50)
 
 

@@ -74,10 +74,8 @@ def _companies(wh: Warehouse) -> Companies:
     return Companies(ids, columns, table.column("employee_count").to_numpy().astype(np.uint32))
 
 
-def _numpy(chunks: list[pa.Table], name: str, dtype: type[np.generic]) -> npt.NDArray:  # type: ignore[type-arg]
-    if not chunks:
-        return np.empty(0, dtype=dtype)
-    return np.concatenate([c.column(name).to_numpy() for c in chunks]).astype(dtype)
+def _numpy(table: pa.Table, name: str, dtype: type[np.generic]) -> npt.NDArray:  # type: ignore[type-arg]
+    return np.asarray(table.column(name).to_numpy(), dtype=dtype)
 
 
 def build_base(wh: Warehouse, catalog_version: int, directory: Path | None) -> Base:
@@ -93,13 +91,13 @@ def build_base(wh: Warehouse, catalog_version: int, directory: Path | None) -> B
     tmp: Path | None = None
     try:
         for batch in serving_sql.people_batches(wh, low=low, high=high, ids_per_batch=PEOPLE_PER_READ):
-            if batch.num_rows == 0:
-                continue
             names = [n for n in batch.column_names if n.startswith("profile_")]
             # One record batch per read: the engine's ~3k-row batches would make every lookup
             # walk hundreds of them.
             profile = batch.select(names).rename_columns([n.removeprefix("profile_") for n in names]).combine_chunks()
-            chunks.append(batch.drop_columns(names))
+            chunks.append(batch.drop_columns(names))  # the first, even empty, carries the columns
+            if batch.num_rows == 0:
+                continue
             if directory is None:
                 profile_parts.append(profile)
                 continue
@@ -125,21 +123,17 @@ def build_base(wh: Warehouse, catalog_version: int, directory: Path | None) -> B
         profile_table = pa.concat_tables(profile_parts)
     else:
         profile_table = pa.table({name: pa.array([], pa.string()) for name in serving_sql.PERSON_PROFILE_COLUMNS})
-    ids = _numpy(chunks, "person_id", np.uint32)
+    narrow = pa.concat_tables(chunks)
+    ids = _numpy(narrow, "person_id", np.uint32)
     if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
         raise ValueError("persons.person_id is not unique")
-    narrow = pa.concat_tables(chunks) if chunks else None
-    columns = {
-        name: _text(wh, narrow.column(name) if narrow is not None else pa.chunked_array([], pa.string()),
-                    "person", name, kind)
-        for name, kind in PERSON_COLUMNS.items()
-    }
-    company_ids = _numpy(chunks, "company_id", np.uint32)
+    company_ids = _numpy(narrow, "company_id", np.uint32)
     people = People(
-        ids=ids, columns=columns,
-        flags={name: _numpy(chunks, f"flag_{name}", np.bool_) for name in FLAGS},
+        ids=ids,
+        columns={name: _text(wh, narrow.column(name), "person", name, kind) for name, kind in PERSON_COLUMNS.items()},
+        flags={name: _numpy(narrow, f"flag_{name}", np.bool_) for name in FLAGS},
         company_row=_lookup(companies.ids, company_ids), company_ids=company_ids,
-        b2b=_numpy(chunks, "is_b2b", np.uint8), b2c=_numpy(chunks, "is_b2c", np.uint8),
+        b2b=_numpy(narrow, "is_b2b", np.uint8), b2c=_numpy(narrow, "is_b2c", np.uint8),
         profile=profile_table,
     )
     if people.profile.num_rows != len(ids):

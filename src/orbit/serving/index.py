@@ -14,6 +14,9 @@ Layout:
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -159,7 +162,11 @@ class ServingIndex:
     build_seconds: float = 0.0  # postings (the base may be reused from the previous day)
     dropped_signals: int = 0  # signals of people missing from persons
     answer_cache_entries: int = 512  # answers remembered (serving.query.remembered); 0: none
-    extra: dict[str, object] = field(default_factory=dict)  # per-index caches (filter verdicts)
+    # Caches that live as long as the index (its data never changes): one verdict per distinct
+    # value for each filter seen, and remembered answers (serving.query.remembered).
+    verdicts: dict[Hashable, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    answers: OrderedDict[Hashable, object] = field(default_factory=OrderedDict)
+    answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def people(self) -> People:

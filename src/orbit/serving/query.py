@@ -8,8 +8,6 @@ decided once per distinct value (dictionary), so a filter costs one gather per c
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -59,16 +57,11 @@ def remembered(index: ServingIndex, key: Hashable, compute: Callable[[], T]) -> 
     audience — costs a dictionary lookup. The least recently used answers go first."""
     if index.answer_cache_entries <= 0:
         return compute()
-    held = index.extra.get("answers")
-    if held is None:
-        held = index.extra.setdefault("answers", (OrderedDict(), threading.Lock()))
-    cache: OrderedDict[Hashable, object]
-    lock: threading.Lock
-    cache, lock = held  # type: ignore[misc]
+    cache, lock = index.answers, index.answers_lock
     with lock:
         if key in cache:
             cache.move_to_end(key)
-            return cache[key]  # type: ignore[return-value]
+            return cache[key]  # type: ignore[return-value]  # stored by a compute() of this key
     value = compute()
     with lock:
         cache[key] = value
@@ -154,7 +147,7 @@ def _text_matches(col: Column, pred: Terms) -> npt.NDArray[np.bool_]:
 
 
 def _value_verdicts(index: ServingIndex, pred: ValuesIn | Terms) -> npt.NDArray[np.bool_]:
-    cache: dict[object, npt.NDArray[np.bool_]] = index.extra.setdefault("verdicts", {})  # type: ignore[assignment]
+    cache = index.verdicts
     found = cache.get(pred)
     if found is not None:
         return found
