@@ -27,7 +27,6 @@ def _metadata_session(request: Request) -> Iterator[Session]:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             db.begin_write(session)
         yield session
-    db.run_after_commit(session)
 
 
 WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]

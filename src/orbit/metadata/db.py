@@ -22,18 +22,29 @@ AFTER_COMMIT = "orbit_after_commit"
 
 
 def after_commit(session: Session, action: Callable[[], object]) -> None:
-    """Run `action` once this session's transaction has committed (cleanup of other stores that
-    must not happen if the metadata change rolls back)."""
-    session.info.setdefault(AFTER_COMMIT, []).append(action)
+    """Run `action` once this session's transaction has committed (cleanup of other stores, waking
+    workers: things that must not happen if the metadata change rolls back). Actions of a
+    transaction that rolls back are dropped. Failures are logged, not raised."""
+    actions = session.info.get(AFTER_COMMIT)
+    if actions is None:
+        actions = session.info[AFTER_COMMIT] = []
+        event.listen(session, "after_commit", _run_actions)
+        event.listen(session, "after_soft_rollback", _drop_actions)
+    actions.append(action)
 
 
-def run_after_commit(session: Session) -> None:
-    """Run the actions registered with `after_commit`; failures are logged, not raised."""
-    for action in session.info.pop(AFTER_COMMIT, []):
+def _run_actions(session: Session) -> None:
+    actions = session.info.get(AFTER_COMMIT, [])
+    pending, actions[:] = list(actions), []
+    for action in pending:
         try:
             action()
         except Exception:
             log.exception("after-commit action failed")
+
+
+def _drop_actions(session: Session, _previous: object) -> None:
+    session.info.get(AFTER_COMMIT, []).clear()
 
 
 def begin_write(session: Session) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, Result, and_, delete, event, func, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from orbit.errors import (
     RunNotCompleted,
     ValidationFailed,
 )
+from orbit.metadata import db
 from orbit.metadata.models import Audience, Export, IdempotencyKey, Run
 from orbit.metadata.scoping import find_owned
 from orbit.topics.service import Snapshot
@@ -92,10 +93,6 @@ class Doorbell:
 
 
 DOORBELL = Doorbell()
-
-
-def _ring_on_commit(session: Session) -> None:
-    event.listen(session, "after_commit", lambda _session: DOORBELL.ring(), once=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +173,7 @@ def queue_run(
         except IntegrityError as exc:
             # A concurrent request with the same key won; it answers for both.
             raise IdempotencyConflict("this Idempotency-Key is being used by another request") from exc
-    _ring_on_commit(session)
+    db.after_commit(session, DOORBELL.ring)
     return Queued(run, created=True)
 
 
@@ -383,7 +380,7 @@ def queue_daily_runs(session: Session, *, data_date: date, audience_id: str | No
         except RunInProgress:
             continue  # a manual run got in first; the next tick looks again
     if queued:
-        _ring_on_commit(session)
+        db.after_commit(session, DOORBELL.ring)
     return queued
 
 
