@@ -22,6 +22,9 @@ class WarehouseSettings(BaseModel):
     # Per-query time limits (seconds): reads answer users, ingest moves whole days.
     query_timeout_s: float = Field(default=30.0, gt=0)
     ingest_timeout_s: float = Field(default=1800.0, gt=0)
+    # A ClickHouse cluster (a `remote_servers` name): replicated, sharded tables behind Distributed
+    # ones (orbit.warehouse.cluster, docs/scale-out.md). Names as the server's config allows them.
+    cluster: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
 
 
 class MetadataSettings(BaseModel):
@@ -199,6 +202,15 @@ class Settings(BaseSettings):
     def _server_backend_needs_a_url(self) -> Settings:
         if self.warehouse.backend == "clickhouse" and self.warehouse.url is None:
             raise ValueError("ORBIT_WAREHOUSE__URL is required for the clickhouse backend")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_needs_a_server(self) -> Settings:
+        if self.warehouse.cluster is not None and self.warehouse.backend != "clickhouse":
+            raise ValueError(
+                "ORBIT_WAREHOUSE__CLUSTER needs ORBIT_WAREHOUSE__BACKEND=clickhouse: the embedded chDB "
+                "warehouse is one process, not a cluster"
+            )
         return self
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol, cast
@@ -336,11 +336,16 @@ class ChdbWarehouse:
 class ClickHouseServerWarehouse:
     """A ClickHouse server or cluster through clickhouse-connect (HTTP)."""
 
-    def __init__(self, url: str, *, database: str, timeouts: dict[Profile, float]) -> None:
+    def __init__(
+        self, url: str, *, database: str, timeouts: dict[Profile, float],
+        session_settings: Mapping[str, object] | None = None,
+    ) -> None:
+        """`session_settings` go with every statement (a cluster's, orbit.warehouse.cluster)."""
         import clickhouse_connect
 
         self.database = database
         self._timeouts = timeouts
+        self._session_settings = dict(session_settings or {})
         try:
             admin = clickhouse_connect.get_client(dsn=url)
             admin.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
@@ -350,7 +355,7 @@ class ClickHouseServerWarehouse:
             raise WarehouseUnavailable("the warehouse server is not reachable") from exc
 
     def _settings(self, profile: Profile) -> dict[str, object]:
-        return {"max_execution_time": int(self._timeouts[profile])}
+        return {**self._session_settings, "max_execution_time": int(self._timeouts[profile])}
 
     def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
         try:
@@ -409,7 +414,9 @@ class ClickHouseServerWarehouse:
         try:
             reader = pq.ParquetFile(path)
             for batch in reader.iter_batches(batch_size=1_000_000, columns=list(columns)):
-                self._client.insert_arrow(table_name, pa.Table.from_batches([batch]))
+                self._client.insert_arrow(
+                    table_name, pa.Table.from_batches([batch]), settings=self._session_settings or None
+                )
         except Exception as exc:
             raise WarehouseQueryError(str(exc)) from exc
 

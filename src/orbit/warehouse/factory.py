@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orbit.settings import Settings
 from orbit.warehouse.backend import ChdbWarehouse, ClickHouseServerWarehouse, Warehouse
+from orbit.warehouse.cluster import CLUSTER_SETTINGS, Cluster, ClusterWarehouse
 from orbit.warehouse.statement import Profile
 
 
@@ -17,6 +18,11 @@ def open_warehouse(settings: Settings) -> Warehouse:
     }
     if ws.backend == "clickhouse":
         assert ws.url is not None
+        if ws.cluster is not None:
+            server = ClickHouseServerWarehouse(
+                ws.url.get_secret_value(), database=ws.database, timeouts=timeouts, session_settings=CLUSTER_SETTINGS
+            )
+            return ClusterWarehouse(server, Cluster(ws.cluster, ws.database))
         return ClickHouseServerWarehouse(
             ws.url.get_secret_value(), database=ws.database, timeouts=timeouts
         )
