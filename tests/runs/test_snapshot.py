@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from orbit.datasets import service as datasets
 from orbit.metadata import db
 from orbit.warehouse import audience_sql, runs_sql
 from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.statement import Statement
 from tests.conftest import SMALL_END
 
 pytestmark = pytest.mark.warehouse
@@ -49,3 +51,32 @@ def test_reloading_people_and_days_leaves_snapshots_alone(
     # A second attempt of the same run id is a separate snapshot and does not disturb the first.
     runs_sql.materialize(fresh_wh, spec, run_id="r1", attempt=2, cap=500)
     assert read() == before
+
+
+def _physical_rows(wh: Warehouse) -> int:
+    """Rows stored in run_results' parts, hidden (deleted) ones included."""
+    sql = "SELECT sum(rows) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'run_results' AND active"
+    return int(wh.query(Statement(sql)).to_pylist()[0]["n"] or 0)
+
+
+def test_deleted_snapshots_give_their_space_back(fresh_wh: Warehouse, sqlite_engine: Engine, small_dataset: Path) -> None:
+    datasets.ingest_directory(fresh_wh, db.make_sessions(sqlite_engine), small_dataset, days=[SMALL_END])
+    top = pq.read_table(files.signal_file(small_dataset, SMALL_END), columns=["topic_id"])
+    spec = audience_sql.AudienceSpec(SMALL_END, tuple(sorted({int(t) for t in top.column("topic_id").to_pylist()})[:40]),
+                                     50, 99, 1)
+    kept = [runs_sql.materialize(fresh_wh, spec, run_id=f"r{i}", attempt=1, cap=300).kept_rows for i in range(3)]
+    assert _physical_rows(fresh_wh) == sum(kept) > 0
+    runs_sql.delete_runs(fresh_wh, ["r0", "r1"])
+    assert set(runs_sql.snapshot_runs(fresh_wh)) == {"r2"}
+    runs_sql.reclaim(fresh_wh)  # a background mutation: poll until the hidden rows are gone
+    deadline = time.monotonic() + 60
+    while _physical_rows(fresh_wh) != kept[2]:
+        assert time.monotonic() < deadline, f"{_physical_rows(fresh_wh)} rows stored, {kept[2]} visible"
+        time.sleep(0.05)
+    assert runs_sql.page(fresh_wh, run_id="r2", attempt=1, limit=1, offset=0)[0]["rank"] == 1
+
+
+def test_large_snapshots_are_not_merged_into_each_other(fresh_wh: Warehouse) -> None:
+    sql = "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'run_results'"
+    engine = str(fresh_wh.query(Statement(sql)).to_pylist()[0]["engine_full"])
+    assert "max_bytes_to_merge_at_max_space_in_pool = 16777216" in engine

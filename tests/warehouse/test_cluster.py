@@ -165,6 +165,9 @@ def test_migrate_renders_every_step_for_the_cluster(engine: ParsingWarehouse, cw
     assert all(ON in s for s in creates)
     # A replicated ALTER travels through Keeper: one host runs it.
     assert "ALTER TABLE `orbit`.`companies` ADD COLUMN IF NOT EXISTS employee_count UInt32 AFTER size_range" in sqls
+    # Storage settings belong to the MergeTree tables, on every shard.
+    assert (f"ALTER TABLE `orbit`.`run_results_local` {ON} MODIFY SETTING "
+            "max_bytes_to_merge_at_max_space_in_pool = 16777216") in sqls
     # The versions are recorded, and every replica holds them before the next step.
     records = [i for i, s in enumerate(engine.sent) if s.sql.startswith("INSERT INTO schema_version")]
     assert len(records) == len(versions)
@@ -275,14 +278,16 @@ def test_run_deletes_target_local_tables_on_every_shard(engine: ParsingWarehouse
     runs_sql.drop_attempt(cw, run_id="run_1", attempt=2)
     runs_sql.delete_runs(cw, ["run_1", "run_2"])
     runs_sql.keep_only_attempt(cw, run_id="run_1", attempt=3)
+    runs_sql.reclaim(cw)
     local = f"DELETE FROM `orbit`.`run_results_local` {ON}"
     assert engine.sqls == [
         f"{local} WHERE run_id = {{run_id:String}} AND attempt = {{attempt:UInt16}}",
         f"{local} WHERE run_id IN {{run_ids:Array(String)}}",
         f"{local} WHERE run_id = {{run_id:String}} AND attempt != {{attempt:UInt16}}",
+        f"ALTER TABLE `orbit`.`run_results_local` {ON} APPLY DELETED MASK",
     ]
     assert [s.params for s in engine.sent] == [
-        {"run_id": "run_1", "attempt": 2}, {"run_ids": ["run_1", "run_2"]}, {"run_id": "run_1", "attempt": 3},
+        {"run_id": "run_1", "attempt": 2}, {"run_ids": ["run_1", "run_2"]}, {"run_id": "run_1", "attempt": 3}, {},
     ]
 
 

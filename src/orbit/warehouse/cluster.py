@@ -80,6 +80,7 @@ _EXCHANGE = _shape(r"EXCHANGE TABLES {t} AND {s}")
 _REPLACE_PARTITION = _shape(r"ALTER TABLE {t} REPLACE PARTITION (?P<partition>.+?) FROM {s}")
 _DROP_PARTITION = _shape(r"ALTER TABLE {t} (?P<op>DROP PARTITION .+)")
 _ALTER_COLUMN = _shape(r"ALTER TABLE {t} (?P<op>(?:ADD|DROP|MODIFY|RENAME|COMMENT) COLUMN .+)")
+_ALTER_LOCAL = _shape(r"ALTER TABLE {t} (?P<op>MODIFY SETTING .+|APPLY DELETED MASK)")
 _DELETE = _shape(r"DELETE FROM {t} (?P<op>WHERE .+)")
 _INSERT = _shape(r"INSERT INTO {t}[\s(].*")
 _CHANGES = re.compile(
@@ -139,6 +140,8 @@ class Cluster:
             op = f"REPLACE PARTITION {m['partition']} FROM {self.qualified(_storage(m['s']))}"
             return self._alter(m["t"], op, distributed_too=False)
         if m := _DROP_PARTITION.fullmatch(text):
+            return self._alter(m["t"], m["op"], distributed_too=False)
+        if m := _ALTER_LOCAL.fullmatch(text):  # storage settings and masks belong to the MergeTree tables
             return self._alter(m["t"], m["op"], distributed_too=False)
         if m := _ALTER_COLUMN.fullmatch(text):
             return self._alter(m["t"], m["op"], distributed_too=True)
