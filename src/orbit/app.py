@@ -17,6 +17,9 @@ from orbit.accounts import router as accounts_router
 from orbit.accounts.service import TokenVerifier
 from orbit.audiences import router as audiences_router
 from orbit.audiences.service import FilterCatalogCache
+from orbit.control.loader import Loader
+from orbit.control.server import ControlServer
+from orbit.control.watch import FolderWatcher
 from orbit.exports import router as exports_router
 from orbit.exports.storage import open_storage
 from orbit.http import errors, methods, openapi, ratelimit
@@ -107,9 +110,24 @@ def create_app(
             background = Background(wh, sessions, app.state.catalog.current, settings.runs,
                                     workers=settings.runs.embedded_workers)
             background.start()
+        # Loads handed over by `orbit ingest` and dropped into the watched folder run here, one at
+        # a time; when one ends, the snapshot of ready days (and the serving index) move on at once.
+        loader = Loader(wh, sessions, after_load=lambda: app.state.serving.current(app.state.catalog.refresh()))
+        control = ControlServer(settings.control_socket, loader) if settings.ingest.control else None
+        if control is not None:
+            control.start()
+        watcher = None
+        if settings.ingest.watch_dir is not None:
+            watcher = FolderWatcher(settings.ingest.watch_dir, loader, every=settings.ingest.watch_seconds)
+            watcher.start()
         try:
             yield
         finally:
+            if control is not None:
+                control.close()
+            loader.close()  # a running load stops at its next file
+            if watcher is not None:
+                watcher.close()
             if background is not None:
                 background.close()
             app.state.site_analyzer.close()

@@ -29,11 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
 from orbit.accounts import service as accounts
+from orbit.control import client as control
+from orbit.control.channel import LoadRequest
+from orbit.control.loader import queue_daily
 from orbit.datagen import generate as datagen
 from orbit.datasets import service as datasets
 from orbit.errors import IngestError, OrbitError, WarehouseUnavailable
 from orbit.metadata import db
-from orbit.runs import service as runs
 from orbit.settings import Settings
 from orbit.warehouse import loads, schema
 from orbit.warehouse.backend import Warehouse, WarehouseQueryError
@@ -252,7 +254,8 @@ def ingest(
 ) -> None:
     """Load Parquet files into the warehouse; each table and each day is swapped in atomically.
 
-    Removes what an interrupted ingest left first; run one ingest at a time per warehouse.
+    When `orbit serve` runs on this data directory, it does the load (it holds the warehouse) and
+    this command follows it. Removes what an interrupted ingest left first; one ingest at a time.
     """
     try:
         days = [date.fromisoformat(d) for d in day] if day else None
@@ -266,6 +269,8 @@ def ingest(
     if not directory.is_dir():
         raise CliFailure(f"ingest failed: {directory} is not a directory", exit_code=EXIT_BAD_INPUT)
     settings = _settings()
+    if _handed_off(settings, LoadRequest(directory.resolve(), kinds, tuple(days) if days is not None else None)):
+        return
     wh, engine = _stores(settings, clean=True)
     sessions = db.make_sessions(engine)
     started = time.perf_counter()
@@ -279,11 +284,41 @@ def ingest(
         engine.dispose()
     if report.days:
         _queue_daily(settings)
-    rows = sum(report.days.values())
+    _print_loaded(report.dimensions, report.days, time.perf_counter() - started)
+
+
+def _print_loaded(dimensions: dict[str, int], days: dict[date, int], seconds: float) -> None:
     console.print(
-        f"[green]loaded[/] {', '.join(f'{k} {v:,}' for k, v in report.dimensions.items()) or 'no dimensions'}; "
-        f"{len(report.days)} days, {rows:,} signal rows in {time.perf_counter() - started:.1f}s"
+        f"[green]loaded[/] {', '.join(f'{k} {v:,}' for k, v in dimensions.items()) or 'no dimensions'}; "
+        f"{len(days)} days, {sum(days.values()):,} signal rows in {seconds:.1f}s"
     )
+
+
+def _handed_off(settings: Settings, request: LoadRequest) -> bool:
+    """Hand the load to the `orbit serve` of this data directory when one answers on its control
+    socket, and follow it to the end; False when none runs (the caller loads by itself)."""
+    started = time.perf_counter()
+    try:
+        server = control.connect(settings.control_socket)
+    except control.HandOffFailed as exc:
+        raise CliFailure(f"cannot hand the load to orbit serve: {exc.message}") from exc
+    if server is None:
+        return False
+    console.print(f"orbit serve (PID {server.pid}) holds this data directory: it loads {request.directory}",
+                  soft_wrap=True)
+    try:
+        with server, _progress("ingest") as step:
+            loaded = server.load(request, step)
+    except control.HandOffFailed as exc:
+        code = EXIT_BAD_INPUT if exc.reason == "bad_input" else EXIT_FAILED
+        raise CliFailure(exc.message, exit_code=code) from exc
+    except KeyboardInterrupt as exc:
+        raise CliFailure(f"interrupted: orbit serve (PID {server.pid}) finishes the load by itself and logs "
+                         "the outcome", exit_code=EXIT_INTERRUPTED) from exc
+    if loaded.queued:
+        console.print(f"queued {loaded.queued} daily runs for {loaded.newest}")
+    _print_loaded(loaded.dimensions, loaded.days, time.perf_counter() - started)
+    return True
 
 
 @app.command("load-topics")
@@ -338,14 +373,11 @@ def _queue_daily(settings: Settings) -> None:
     """A data date finished loading: queue the daily run of every active audience."""
     engine = db.make_engine(settings.metadata_url)
     try:
-        with db.make_sessions(engine).begin() as session:
-            db.begin_write(session)
-            dates = datasets.ready_dates(session)
-            queued = runs.queue_daily_runs(session, data_date=dates[-1]) if dates else []
+        newest, queued = queue_daily(db.make_sessions(engine))
     finally:
         engine.dispose()
     if queued:
-        console.print(f"queued {len(queued)} daily runs for {dates[-1]}")
+        console.print(f"queued {queued} daily runs for {newest}")
 
 
 @app.command()

@@ -171,6 +171,22 @@ class ServingSettings(BaseModel):
     answer_cache_entries: int = Field(default=512, ge=0, le=100_000)
 
 
+class IngestSettings(BaseModel):
+    """How `orbit ingest` reaches a running `orbit serve`, and the folder the server watches."""
+
+    # `orbit serve` answers a local control channel (a Unix socket, owner only) so that
+    # `orbit ingest` on the same data directory hands the load to it instead of failing on the
+    # embedded warehouse that the server holds. False: the server does not listen.
+    control: bool = True
+    # The socket; default `<data_dir>/control.sock`. Its token sits beside it (`<socket>.token`).
+    # A Unix socket path holds at most 107 bytes: set this when the data directory is deeper.
+    control_socket: Path | None = None
+    # A folder `orbit serve` polls for data sets to load (the `orbit datagen` layout, one
+    # sub-directory per drop, moved in whole); None: nothing is watched.
+    watch_dir: Path | None = None
+    watch_seconds: float = Field(default=10.0, gt=0, le=3600)
+
+
 class Settings(BaseSettings):
     """Process-wide settings, built once at each entry point and passed down."""
 
@@ -197,6 +213,7 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     overload: OverloadSettings = Field(default_factory=OverloadSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:
@@ -223,6 +240,10 @@ class Settings(BaseSettings):
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse.path or self.data_dir / "warehouse"
+
+    @property
+    def control_socket(self) -> Path:
+        return self.ingest.control_socket or self.data_dir / "control.sock"
 
     @property
     def metadata_url(self) -> str:

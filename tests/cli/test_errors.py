@@ -67,8 +67,10 @@ def test_status_while_serve_holds_the_warehouse_is_one_line(tmp_path: Path) -> N
         assert held.returncode == 1 and held.stdout == ""
         line = _one_error_line(held)
         assert f"in use by another process (PID {proc.pid}" in line and "stop it first" in line
-        ingest = _orbit(env, "ingest", str(tmp_path))
-        assert ingest.returncode == 1 and "in use by another process" in _one_error_line(ingest)
+        # `ingest` is handed to the server instead (tests/e2e/test_live_ingest.py); this folder holds no data set.
+        ingest = _orbit(env, "ingest", str(tmp_path), "--kind", "topics")
+        assert ingest.returncode == 2 and f"orbit serve (PID {proc.pid})" in ingest.stdout
+        assert "ingest failed:" in _one_error_line(ingest) and "topics.parquet does not exist" in ingest.stderr
     finally:
         _stop(proc)
 

@@ -72,6 +72,13 @@ class TopicCatalog:
             self._checked = time.monotonic()
             return self._snapshot
 
+    def refresh(self) -> Snapshot:
+        """Re-read the stamp now rather than within `check_every`: an ingest in this process
+        has just finished, and its caller is told the day is ready."""
+        with self._lock:
+            self._checked = float("-inf")
+        return self.current()
+
 
 @dataclass(frozen=True, slots=True)
 class TrendPoint:
