@@ -304,14 +304,15 @@ def _handed_off(settings: Settings, request: LoadRequest) -> bool:
         raise CliFailure(f"cannot hand the load to orbit serve: {exc.message}") from exc
     if server is None:
         return False
-    console.print(f"orbit serve (PID {server.pid}) holds this data directory: it loads {request.directory}",
+    console.print(f"orbit serve (PID {server.pid}) runs on this data directory: it loads {request.directory}",
                   soft_wrap=True)
     try:
         with server, _progress("ingest") as step:
             loaded = server.load(request, step)
     except control.HandOffFailed as exc:
-        code = EXIT_BAD_INPUT if exc.reason == "bad_input" else EXIT_FAILED
-        raise CliFailure(exc.message, exit_code=code) from exc
+        if exc.reason == "refused":
+            raise CliFailure(f"orbit serve (PID {server.pid}) refused the load: {exc.message}") from exc
+        raise CliFailure(exc.message, exit_code=EXIT_BAD_INPUT if exc.reason == "bad_input" else EXIT_FAILED) from exc
     except KeyboardInterrupt as exc:
         raise CliFailure(f"interrupted: orbit serve (PID {server.pid}) finishes the load by itself and logs "
                          "the outcome", exit_code=EXIT_INTERRUPTED) from exc
