@@ -107,8 +107,10 @@ def create_app(
         metrics.watch("orbit_runs", lambda: _runs_by_status(sessions), "Runs by status", "status")
         background = None
         if settings.runs.embedded_workers > 0:
+            # Runs on the serving index's day are ranked in memory (runs_sql.materialize_ranked).
             background = Background(wh, sessions, app.state.catalog.current, settings.runs,
-                                    workers=settings.runs.embedded_workers)
+                                    workers=settings.runs.embedded_workers, index_of=app.state.serving.current,
+                                    workdir=settings.data_dir / "serving")
             background.start()
         # Loads handed over by `orbit ingest` and dropped into the watched folder run here, one at
         # a time; when one ends, the snapshot of ready days (and the serving index) move on at once.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,19 +31,35 @@ def _audience(client: TestClient, org: OrgKey, popular: list[int], **config: Any
     return resp.json()["data"]  # type: ignore[no-any-return]
 
 
-def _worker(client: TestClient, loaded: Loaded, wh: Warehouse | None = None, **settings: Any) -> Worker:
-    return Worker(wh or loaded.wh, loaded.sessions, client.app.state.catalog.current, RunsSettings(**settings))
+RANKS_DIR = Path(tempfile.mkdtemp(prefix="orbit-run-ranks-"))
 
 
-def _drain(client: TestClient, loaded: Loaded) -> int:
+def _worker(client: TestClient, loaded: Loaded, wh: Warehouse | None = None, *, via_index: bool = True,
+            **settings: Any) -> Worker:
+    """A worker like `orbit serve`'s: runs on the serving index's day are ranked in memory
+    (unless `via_index` is False: the SQL path of `orbit worker`)."""
+    serving = client.app.state.serving  # type: ignore[attr-defined]
+    return Worker(wh or loaded.wh, loaded.sessions, client.app.state.catalog.current,  # type: ignore[attr-defined]
+                  RunsSettings(**settings), index_of=serving.current if via_index else None, workdir=RANKS_DIR)
+
+
+def _ranked_rows(wh: Warehouse, run_id: str) -> int:
+    """Rows the in-memory ranking handed the engine for this run (0: ranked by SQL)."""
+    stmt = Statement("SELECT count() AS n FROM run_ranks WHERE run_id = {run_id:String}", {"run_id": run_id})
+    return int(wh.query(stmt).to_pylist()[0]["n"])
+
+
+def _drain(client: TestClient, loaded: Loaded, *, via_index: bool = True) -> int:
     """Process every due run (other tests may have left some queued); returns how many."""
-    worker, done = _worker(client, loaded), 0
+    worker, done = _worker(client, loaded, via_index=via_index), 0
     while worker.run_once():
         done += 1
     return done
 
 
-def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loaded, popular: list[int], world: World) -> None:
+@pytest.mark.parametrize("via_index", [True, False], ids=["ranked-in-memory", "ranked-by-sql"])
+def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loaded, popular: list[int], world: World,
+                                               via_index: bool) -> None:
     org = make_org(loaded)
     a = _audience(client, org, popular, filters={"contact.hasBusinessEmail": True})
     base = f"/v1/intent/audiences/{a['id']}/runs"
@@ -53,10 +71,11 @@ def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loade
     pending = client.get(f"{base}/{run['id']}/results", headers=org.headers)
     assert pending.status_code == 202 and pending.json()["data"]["state"] == "queued"
     assert client.get(f"{base}/{run['id']}/stats", headers=org.headers).status_code == 202
-    assert _drain(client, loaded) >= 1
+    assert _drain(client, loaded, via_index=via_index) >= 1
     done = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
     assert done["status"] == "completed" and done["attempts"] == 1 and done["completedAt"]
     expected = ranked(world, a["normalizedConfig"], SMALL_END)
+    assert _ranked_rows(loaded.wh, run["id"]) == (len(expected) if via_index else 0)
     candidates = ranked(world, {**a["normalizedConfig"], "filters": {}}, SMALL_END)
     assert (done["resultCount"], done["candidateCount"]) == (len(expected), len(candidates))
     rows: list[dict[str, Any]] = []
@@ -131,7 +150,8 @@ def test_failures_are_retried_then_failed(client: TestClient, loaded: Loaded, po
     base = f"/v1/intent/audiences/{a['id']}/runs"
     _drain(client, loaded)  # the broken worker below must get this test's run, not another's
     run = client.post(base, headers=org.headers).json()["data"]
-    fresh_wh.command(Statement("DROP TABLE signals"))
+    fresh_wh.command(Statement("DROP TABLE signals"))  # what runs ranked by SQL read
+    fresh_wh.command(Statement("DROP TABLE persons"))  # what runs ranked in memory read
     broken = _worker(client, loaded, fresh_wh, retry_base_seconds=0)
     for attempt in (1, 2):
         assert broken.run_once() is True
@@ -140,7 +160,7 @@ def test_failures_are_retried_then_failed(client: TestClient, loaded: Loaded, po
     assert broken.run_once() is True
     failed = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
     assert (failed["status"], failed["attempts"], failed["errorCode"]) == ("failed", 3, "WAREHOUSE_ERROR")
-    assert "signals" not in (failed["errorMessage"] or "")  # no engine text leaks
+    assert not {"signals", "persons"} & set((failed["errorMessage"] or "").split())  # no engine text leaks
     _err(client.get(f"{base}/{run['id']}/results", headers=org.headers), 409, "RUN_NOT_COMPLETED")
     retried = client.post(base, headers=org.headers).json()["data"]
     assert _drain(client, loaded) >= 1
@@ -189,3 +209,42 @@ def test_deleting_an_audience_removes_its_runs(client: TestClient, loaded: Loade
     assert client.delete(f"/v1/intent/audiences/{a['id']}", headers=org.headers).status_code == 200
     assert run["id"] not in runs_sql.snapshot_runs(loaded.wh)
     _err(client.get(f"/v1/intent/audiences/{a['id']}/runs/{run['id']}", headers=org.headers), 404, "NOT_FOUND")
+
+
+def test_people_gone_since_the_index_was_built_send_the_run_to_sql(
+    client: TestClient, loaded: Loaded, popular: list[int], fresh_wh: Warehouse, tmp_path: Path, sqlite_engine: Any
+) -> None:
+    """The index ranks people whose profiles were removed meanwhile: the run is ranked again by
+    SQL, so its rows and counts are those of the warehouse it is written to."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from orbit.audiences import config as cfg
+    from orbit.datagen import files
+    from orbit.datasets import service as datasets
+    from orbit.metadata import db
+    from orbit.warehouse import runs_sql
+
+    org = make_org(loaded)
+    a = _audience(client, org, popular)
+    base = f"/v1/intent/audiences/{a['id']}/runs"
+    _drain(client, loaded)
+    run = client.post(base, headers=org.headers).json()["data"]
+    persons = pq.read_table(loaded.root / files.PERSONS)
+    fewer = persons.filter(pc.not_equal(pc.bit_wise_and(persons.column("person_id"), 1), 1))  # odd ids gone
+    pq.write_table(fewer, tmp_path / "persons.parquet")
+    sessions = db.make_sessions(sqlite_engine)
+    datasets.ingest_directory(fresh_wh, sessions, loaded.root, days=[SMALL_END])
+    datasets.ingest_dimension(fresh_wh, sessions, kind="persons", path=tmp_path / "persons.parquet")
+    assert _worker(client, loaded, fresh_wh).run_once() is True
+    done = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
+    assert done["status"] == "completed"
+    assert _ranked_rows(fresh_wh, run["id"]) > 0  # the index ranked it first
+    # The snapshot is in fresh_wh (the API reads loaded.wh): counts and rows are checked there.
+    spec = cfg.to_spec(cfg.from_stored(a["normalizedConfig"]), SMALL_END)
+    row = fresh_wh.query(runs_sql.counts_statement(spec)).to_pylist()[0]
+    assert (done["candidateCount"], done["resultCount"]) == (row["candidates"], row["results"])
+    kept = runs_sql.page(fresh_wh, run_id=run["id"], attempt=1, limit=5000, offset=0)
+    runs_sql.materialize(fresh_wh, spec, run_id="by-sql", attempt=1, cap=RunsSettings().result_cap)
+    assert kept == runs_sql.page(fresh_wh, run_id="by-sql", attempt=1, limit=5000, offset=0)
+    assert len(kept) > 0 and all(r["person_id"] % 2 == 0 for r in kept)

@@ -14,18 +14,25 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.metadata import db
 from orbit.metadata.models import Run
 from orbit.runs import service
+from orbit.serving import query as serving
+from orbit.serving.index import ServingIndex
 from orbit.settings import RunsSettings
 from orbit.topics.service import Snapshot
 from orbit.warehouse import runs_sql
+from orbit.warehouse.audience_sql import AudienceSpec
 from orbit.warehouse.backend import Warehouse, WarehouseQueryError, new_query_id
 
 log = logging.getLogger("orbit.worker")
+
+# The serving index of a snapshot, when the process has one (`IndexHolder.current`).
+IndexOf = Callable[[Snapshot], ServingIndex | None]
 
 
 def worker_name() -> str:
@@ -43,8 +50,13 @@ class Worker:
         settings: RunsSettings,
         *,
         worker_id: str | None = None,
+        index_of: IndexOf | None = None,
+        workdir: Path | None = None,
     ) -> None:
+        """With `index_of` (and a `workdir` for the files it hands the engine), runs on the day
+        of the serving index are ranked in memory; the others, and every run without it, by SQL."""
         self.wh, self.sessions, self.snapshot, self.settings = wh, sessions, snapshot, settings
+        self.index_of, self.workdir = index_of, workdir
         self.worker_id = worker_id or worker_name()
         self.lease = timedelta(seconds=settings.lease_seconds)
 
@@ -89,10 +101,7 @@ class Worker:
         try:
             snap = self.snapshot()
             topics = service.topics_snapshot(snap, run.config.get("topicIds", []))
-            counts = runs_sql.materialize(
-                self.wh, service.spec_of(run), run_id=run.id, attempt=run.attempts, cap=self.settings.result_cap,
-                query_id=query_id,
-            )
+            counts = self._materialize(run, snap, service.spec_of(run), query_id)
         except WarehouseQueryError as exc:
             self._fail(run, "WAREHOUSE_ERROR", "the warehouse query failed", exc)
             return
@@ -111,6 +120,25 @@ class Worker:
             return
         log.info("run %s completed: %d candidates, %d results, %d kept", run.id,
                  counts.candidate_count, counts.result_count, counts.kept_rows)
+
+    def _materialize(self, run: Run, snap: Snapshot, spec: AudienceSpec, query_id: str) -> runs_sql.RunCounts:
+        index = self.index_of(snap) if self.index_of is not None else None
+        if index is None or self.workdir is None or not serving.supports(index, spec):
+            return runs_sql.materialize(self.wh, spec, run_id=run.id, attempt=run.attempts,
+                                        cap=self.settings.result_cap, query_id=query_id)
+        sel = serving.select(index, spec)
+        ranked = serving.ranked(index, sel, cap=self.settings.result_cap)
+        counts = runs_sql.materialize_ranked(self.wh, ranked, (sel.matched, sel.total), run_id=run.id,
+                                             attempt=run.attempts, workdir=self.workdir, query_id=query_id)
+        if counts.kept_rows == ranked.num_rows:
+            return counts
+        # People were re-loaded after the index was built (it is rebuilt, but this run came first):
+        # some ranked people have no profile any more. Rank this attempt again, by SQL.
+        log.warning("run %s: %d of %d ranked people kept; ranking by SQL instead", run.id, counts.kept_rows,
+                    ranked.num_rows)
+        runs_sql.drop_attempt(self.wh, run_id=run.id, attempt=run.attempts)
+        return runs_sql.materialize(self.wh, spec, run_id=run.id, attempt=run.attempts, cap=self.settings.result_cap,
+                                    query_id=query_id)
 
     def _fail(self, run: Run, code: str, message: str, exc: Exception) -> None:
         log.error("run %s attempt %d failed: %s", run.id, run.attempts, exc)
@@ -161,10 +189,12 @@ class Background:
     """Worker threads plus the periodic scheduler tick, started and stopped together."""
 
     def __init__(self, wh: Warehouse, sessions: sessionmaker[Session], snapshot: Callable[[], Snapshot],
-                 settings: RunsSettings, *, workers: int) -> None:
+                 settings: RunsSettings, *, workers: int, index_of: IndexOf | None = None,
+                 workdir: Path | None = None) -> None:
         self.stop = threading.Event()
         self.threads = [
-            threading.Thread(target=Worker(wh, sessions, snapshot, settings).serve, args=(self.stop,),
+            threading.Thread(target=Worker(wh, sessions, snapshot, settings, index_of=index_of, workdir=workdir).serve,
+                             args=(self.stop,),
                              name=f"orbit-worker-{i}", daemon=True)
             for i in range(workers)
         ]

@@ -42,6 +42,7 @@ class Selection:
     best: npt.NDArray[np.uint8]
     overlap: npt.NDArray[np.uint8]
     slices: tuple[tuple[int, npt.NDArray[np.uint32], npt.NDArray[np.uint8]], ...]  # per topic in range
+    matched: int  # people matching topics, scores and overlap, before the predicates
 
     @property
     def total(self) -> int:
@@ -98,12 +99,12 @@ def _merge(index: ServingIndex, spec: AudienceSpec) -> Selection:
         if len(rows):
             slices.append((topic_id, rows, scores))
     need = max(spec.min_overlap, 1)
-    empty = Selection(np.empty(0, np.uint32), np.empty(0, np.uint8), np.empty(0, np.uint8), tuple(slices))
+    empty = Selection(np.empty(0, np.uint32), np.empty(0, np.uint8), np.empty(0, np.uint8), tuple(slices), 0)
     if len(slices) < need:
         return empty
     if len(slices) == 1:
         _, rows, scores = slices[0]
-        return Selection(rows, scores, np.ones(len(rows), np.uint8), tuple(slices))
+        return Selection(rows, scores, np.ones(len(rows), np.uint8), tuple(slices), len(rows))
     total = sum(len(r) for _, r, _ in slices)
     if total < n_people * SPARSE_SHARE:
         all_rows = np.concatenate([r for _, r, _ in slices])
@@ -122,9 +123,9 @@ def _merge(index: ServingIndex, spec: AudienceSpec) -> Selection:
             count_all[r] += 1
         rows = np.flatnonzero(count_all >= need).astype(np.uint32)
         best, overlap = best_all[rows], count_all[rows]
-        return Selection(rows, best, overlap, tuple(slices))
+        return Selection(rows, best, overlap, tuple(slices), len(rows))
     keep = overlap >= need
-    return Selection(rows[keep], best[keep], overlap[keep], tuple(slices))
+    return Selection(rows[keep], best[keep], overlap[keep], tuple(slices), int(keep.sum()))
 
 
 def _text_matches(col: Column, pred: Terms) -> npt.NDArray[np.bool_]:
@@ -203,7 +204,7 @@ def select(index: ServingIndex, spec: AudienceSpec) -> Selection:
             break
         keep = _keep(index, pred, rows)
         rows, best, overlap = rows[keep], best[keep], overlap[keep]
-    return Selection(rows, best, overlap, sel.slices)
+    return Selection(rows, best, overlap, sel.slices, sel.matched)
 
 
 def count_and_breakdowns(index: ServingIndex, sel: Selection, *, top: int = 10) -> CountAndBreakdowns:
@@ -225,20 +226,24 @@ def count_and_breakdowns(index: ServingIndex, sel: Selection, *, top: int = 10) 
     return CountAndBreakdowns(sel.total, out)
 
 
+def _ordered(sel: Selection, want: int) -> npt.NDArray[np.intp]:
+    """Positions in `sel` of its first `want` people by score desc, overlap desc, person id asc
+    (row numbers follow person ids)."""
+    key = ((255 - sel.best.astype(np.uint64)) << np.uint64(48)) | (
+        (255 - sel.overlap.astype(np.uint64)) << np.uint64(32)) | sel.rows.astype(np.uint64)
+    if want < len(key):
+        part = np.argpartition(key, want - 1)[:want]
+        return part[np.argsort(key[part], kind="stable")]
+    return np.argsort(key, kind="stable")
+
+
 def top_rows(index: ServingIndex, sel: Selection, *, limit: int, offset: int = 0) -> list[RankedRow]:
     """Rows `offset..offset+limit` by score desc, overlap desc, person id asc, with each
     person's topics strongest first (ties by topic id)."""
     want = min(offset + limit, sel.total)
     if want <= offset:
         return []
-    key = ((255 - sel.best.astype(np.uint64)) << np.uint64(48)) | (
-        (255 - sel.overlap.astype(np.uint64)) << np.uint64(32)) | sel.rows.astype(np.uint64)
-    if want < len(key):
-        part = np.argpartition(key, want - 1)[:want]
-        picked = part[np.argsort(key[part], kind="stable")]
-    else:
-        picked = np.argsort(key, kind="stable")
-    picked = picked[offset:want]
+    picked = _ordered(sel, want)[offset:want]
     rows = sel.rows[picked]
     topics: dict[int, list[tuple[int, int]]] = {int(r): [] for r in rows}
     shown = np.zeros(len(index.people.ids), np.bool_)
@@ -252,6 +257,41 @@ def top_rows(index: ServingIndex, sel: Selection, *, limit: int, offset: int = 0
         ids = tuple(t for _, t in sorted(topics[row]))
         out.append(RankedRow(int(index.people.ids[row]), int(sel.best[i]), int(sel.overlap[i]), ids))
     return out
+
+
+# The ranked rows of a run as the engine reads them (`runs_sql.materialize_ranked`).
+RANKED_SCHEMA = pa.schema([
+    ("rank", pa.uint32()), ("person_id", pa.uint32()), ("score", pa.uint8()), ("overlap", pa.uint16()),
+    ("topic_ids", pa.list_(pa.uint32())),
+])
+
+
+def ranked(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
+    """The first `cap` people of `sel` in result order, numbered from 1, with their topics
+    strongest first (ties by topic id): the rows a run keeps, without a per-row Python step."""
+    want = min(cap, sel.total)
+    picked = _ordered(sel, want)
+    rows = sel.rows[picked]
+    rank_of = np.zeros(len(index.people.ids), np.uint32)  # 0: not kept
+    rank_of[rows] = np.arange(1, want + 1, dtype=np.uint32)
+    ranks, scores, topics = [np.empty(0, np.uint32)], [np.empty(0, np.uint8)], [np.empty(0, np.uint32)]
+    for topic_id, r, s in sel.slices:
+        at = rank_of[r]
+        hit = at > 0
+        ranks.append(at[hit])
+        scores.append(s[hit])
+        topics.append(np.full(int(hit.sum()), topic_id, np.uint32))
+    rank, score, topic = np.concatenate(ranks), np.concatenate(scores), np.concatenate(topics)
+    order = np.lexsort((topic, 255 - score.astype(np.int16), rank))  # by rank, then score desc, topic id
+    per_rank = np.bincount(rank, minlength=want + 1)[1:]
+    offsets = np.concatenate([[0], np.cumsum(per_rank)]).astype(np.int32)
+    return pa.table([
+        pa.array(np.arange(1, want + 1, dtype=np.uint32)),
+        pa.array(index.people.ids[rows]),
+        pa.array(sel.best[picked]),
+        pa.array(sel.overlap[picked].astype(np.uint16)),
+        pa.ListArray.from_arrays(pa.array(offsets), pa.array(topic[order])),
+    ], schema=RANKED_SCHEMA)
 
 
 def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[str, object]]:

@@ -6,9 +6,15 @@ completed); organization scoping happens in metadata before any of these is call
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from orbit.warehouse.audience_sql import AudienceSpec, matched_sql, people_filter_sql, selected_sql
 from orbit.warehouse.backend import Warehouse
@@ -82,6 +88,49 @@ def materialize_statement(spec: AudienceSpec, *, run_id: str, attempt: int, cap:
     # run is one part in rank order. A run split over parts interleaves its ranks, and reading it
     # in rank order (every page, every CSV) then merges the parts row by row: 3x slower CSV.
     return p.statement(sql)
+
+
+RANK_COLUMNS = ("run_id", "attempt", "rank", "person_id", "score", "overlap", "topic_ids")
+
+
+def materialize_ranked_statement(*, run_id: str, attempt: int) -> Statement:
+    """The snapshot INSERT of an attempt whose ranked people are in `run_ranks` (numbered 1..n in
+    result order): the profile joins of `materialize_statement`, without the ranking."""
+    p = Params()
+    run, tried = p.add(run_id, "String"), p.add(attempt, "UInt16")
+    profile = ", ".join(expr for _, expr in PROFILE_COLUMNS)
+    sql = (
+        f"INSERT INTO run_results ({', '.join(SNAPSHOT_COLUMNS)}) "
+        f"SELECT {run}, {tried}, r.rank, r.person_id, r.score, r.overlap, r.topic_ids, {profile} "
+        "FROM persons AS p INNER JOIN (SELECT rank, person_id, score, overlap, topic_ids FROM run_ranks "
+        f"WHERE run_id = {run} AND attempt = {tried}) AS r ON r.person_id = p.person_id "
+        "LEFT JOIN companies AS c ON c.company_id = p.company_id "
+        # As in materialize_statement: the ranked rows are the hash side, then companies.
+        "SETTINGS join_algorithm = 'hash', query_plan_join_swap_table = 'false'"
+    )
+    return p.statement(sql)
+
+
+def materialize_ranked(
+    wh: Warehouse, ranked: pa.Table, counts: tuple[int, int], *, run_id: str, attempt: int, workdir: Path,
+    query_id: str | None = None,
+) -> RunCounts:
+    """Write the snapshot of rows ranked outside the engine (`serving.query.ranked`: rank,
+    person_id, score, overlap, topic_ids in result order) with their `(candidates, results)`
+    counts. The rows reach the engine as a Parquet file in `workdir`, removed afterwards.
+    Raises WarehouseQueryError."""
+    n = ranked.num_rows
+    table = ranked.add_column(0, "run_id", pa.array([run_id] * n, pa.string()).dictionary_encode())
+    table = table.add_column(1, "attempt", pa.array(np.full(n, attempt, np.uint16)))
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"run-ranks-{uuid.uuid4().hex}.parquet"
+    try:
+        pq.write_table(table.select(RANK_COLUMNS), path, compression="none")
+        wh.load_parquet("run_ranks", RANK_COLUMNS, path)
+    finally:
+        path.unlink(missing_ok=True)
+    wh.command(materialize_ranked_statement(run_id=run_id, attempt=attempt), profile=Profile.INGEST, query_id=query_id)
+    return RunCounts(counts[0], counts[1], kept_rows(wh, run_id=run_id, attempt=attempt))
 
 
 DELETE_ATTEMPT = "DELETE FROM run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16}"
