@@ -4,16 +4,20 @@ to `loaded/`; a bad one goes to `failed/` with its reason; a drop that finds a l
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from orbit.app import create_app
 from orbit.control.loader import Loader
 from orbit.control.watch import FolderWatcher, kinds_in
 from orbit.datagen import files
 from orbit.datasets import service as datasets
 from orbit.metadata import db
+from orbit.settings import IngestSettings, RunsSettings, Settings
 from orbit.warehouse.backend import Warehouse
 from tests.conftest import SMALL_END
 
@@ -108,3 +112,20 @@ def test_a_drop_waits_while_another_load_runs(fresh_wh: Warehouse, sqlite_engine
     finally:
         loader.close()
         watcher.close()
+
+
+def test_the_app_watches_its_folder_and_listens_on_its_socket(fresh_wh: Warehouse, sqlite_engine: Engine,
+                                                              small_dataset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "incoming"
+    settings = Settings(data_dir=tmp_path / "data", env="test", runs=RunsSettings(embedded_workers=0),
+                        ingest=IngestSettings(watch_dir=folder, watch_seconds=0.05))
+    app = create_app(settings, warehouse=fresh_wh, engine=sqlite_engine)
+    with TestClient(app):
+        assert settings.control_socket.is_socket()
+        _drop(small_dataset, folder / "day")
+        deadline = time.monotonic() + 120
+        while not (folder / "loaded" / "day").exists():  # polled by the app's own thread
+            assert time.monotonic() < deadline, "the watched drop was never loaded"
+            time.sleep(0.05)
+        assert app.state.catalog.current().dates == [SMALL_END]  # refreshed before the drop moved
+    assert not settings.control_socket.exists()
