@@ -57,15 +57,22 @@ def _drain(client: TestClient, loaded: Loaded, *, via_index: bool = True) -> int
     return done
 
 
-@pytest.mark.parametrize("via_index", [True, False], ids=["ranked-in-memory", "ranked-by-sql"])
+@pytest.mark.parametrize("path", ["hydrated-from-index", "ranked-in-memory", "ranked-by-sql"])
 def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loaded, popular: list[int], world: World,
-                                               via_index: bool) -> None:
+                                               path: str, monkeypatch: pytest.MonkeyPatch,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    from orbit.runs import worker
+
+    via_index = path != "ranked-by-sql"
+    if path == "ranked-in-memory":
+        monkeypatch.setattr(worker, "HYDRATE_ROWS", 0)
     org = make_org(loaded)
     a = _audience(client, org, popular, filters={"contact.hasBusinessEmail": True})
     base = f"/v1/intent/audiences/{a['id']}/runs"
     queued = client.post(base, headers=org.headers)
     assert queued.status_code == 202
     run = queued.json()["data"]
+    caplog.set_level("INFO", logger="orbit.worker")
     assert (run["status"], run["runType"], run["attempts"], run["candidateCount"]) == ("queued", "manual", 0, 0)
     assert run["configHash"] == a["configHash"] and run["dataDate"] == SMALL_END.isoformat()
     pending = client.get(f"{base}/{run['id']}/results", headers=org.headers)
@@ -75,7 +82,9 @@ def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loade
     done = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
     assert done["status"] == "completed" and done["attempts"] == 1 and done["completedAt"]
     expected = ranked(world, a["normalizedConfig"], SMALL_END)
-    assert _ranked_rows(loaded.wh, run["id"]) == (len(expected) if via_index else 0)
+    assert _ranked_rows(loaded.wh, run["id"]) == (len(expected) if path == "ranked-in-memory" else 0)
+    hydrated = f"run {run['id']}: {len(expected)} rows hydrated from the serving index"
+    assert any(r.getMessage().startswith(hydrated) for r in caplog.records) == (path == "hydrated-from-index")
     candidates = ranked(world, {**a["normalizedConfig"], "filters": {}}, SMALL_END)
     assert (done["resultCount"], done["candidateCount"]) == (len(expected), len(candidates))
     rows: list[dict[str, Any]] = []
@@ -152,6 +161,7 @@ def test_failures_are_retried_then_failed(client: TestClient, loaded: Loaded, po
     run = client.post(base, headers=org.headers).json()["data"]
     fresh_wh.command(Statement("DROP TABLE signals"))  # what runs ranked by SQL read
     fresh_wh.command(Statement("DROP TABLE persons"))  # what runs ranked in memory read
+    fresh_wh.command(Statement("DROP TABLE run_results"))  # what every run writes
     broken = _worker(client, loaded, fresh_wh, retry_base_seconds=0)
     for attempt in (1, 2):
         assert broken.run_once() is True
@@ -160,7 +170,7 @@ def test_failures_are_retried_then_failed(client: TestClient, loaded: Loaded, po
     assert broken.run_once() is True
     failed = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
     assert (failed["status"], failed["attempts"], failed["errorCode"]) == ("failed", 3, "WAREHOUSE_ERROR")
-    assert not {"signals", "persons"} & set((failed["errorMessage"] or "").split())  # no engine text leaks
+    assert not {"signals", "persons", "run_results"} & set((failed["errorMessage"] or "").split())  # no engine text
     _err(client.get(f"{base}/{run['id']}/results", headers=org.headers), 409, "RUN_NOT_COMPLETED")
     retried = client.post(base, headers=org.headers).json()["data"]
     assert _drain(client, loaded) >= 1
@@ -212,10 +222,14 @@ def test_deleting_an_audience_removes_its_runs(client: TestClient, loaded: Loade
 
 
 def test_people_gone_since_the_index_was_built_send_the_run_to_sql(
-    client: TestClient, loaded: Loaded, popular: list[int], fresh_wh: Warehouse, tmp_path: Path, sqlite_engine: Any
+    client: TestClient, loaded: Loaded, popular: list[int], fresh_wh: Warehouse, tmp_path: Path, sqlite_engine: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The index ranks people whose profiles were removed meanwhile: the run is ranked again by
     SQL, so its rows and counts are those of the warehouse it is written to."""
+    from orbit.runs import worker
+
+    monkeypatch.setattr(worker, "HYDRATE_ROWS", 0)  # a large run: ranked in memory, profiles joined by SQL
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 

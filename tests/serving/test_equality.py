@@ -180,6 +180,7 @@ def test_non_ascii_text_missing_companies_and_unknown_people(handmade: Warehouse
     for case in cases:
         assert query.supports(index, case)
         totals.append(assert_same(handmade, index, case))
+        assert assert_same_snapshot(handmade, index, case, tmp_path / "handover", cap=25) == min(totals[-1], 25)
     assert all(t > 0 for t in totals), totals
     # Without filters the SQL ranks the unknown person's signals too: the index declines.
     bare = spec(DAY, (1, 2, 3), 50, 99, 1)
@@ -215,14 +216,24 @@ def _snapshot(wh: Warehouse, run_id: str, rows: int) -> list[dict[str, Any]]:
 
 def assert_same_snapshot(wh: Warehouse, index: ServingIndex, spec: audience_sql.AudienceSpec, workdir: Path,
                          *, cap: int) -> int:
+    """Ranked by SQL, ranked in memory with profiles joined by the engine, and hydrated whole
+    from the index: three equal snapshots."""
     tag = uuid.uuid4().hex[:12]
     by_sql = runs_sql.materialize(wh, spec, run_id=f"sql-{tag}", attempt=1, cap=cap)
     sel = query.select(index, spec)
-    by_index = runs_sql.materialize_ranked(wh, query.ranked(index, sel, cap=cap), (sel.matched, sel.total),
-                                           run_id=f"mem-{tag}", attempt=1, workdir=workdir)
-    assert by_index == by_sql
-    assert _snapshot(wh, f"mem-{tag}", by_sql.kept_rows) == _snapshot(wh, f"sql-{tag}", by_sql.kept_rows)
-    assert list(workdir.iterdir()) == []  # the file handed to the engine is gone
+    ranked = runs_sql.materialize_ranked(wh, query.ranked(index, sel, cap=cap), (sel.matched, sel.total),
+                                         run_id=f"mem-{tag}", attempt=1, workdir=workdir)
+    hydrated = runs_sql.write_snapshot(wh, query.snapshot(index, sel, cap=cap), (sel.matched, sel.total),
+                                       run_id=f"hyd-{tag}", attempt=1, workdir=workdir)
+    assert ranked == hydrated
+    if index.dropped_signals:  # the SQL counts people missing from persons among the candidates
+        assert ranked.candidate_count <= by_sql.candidate_count
+        ranked = hydrated = dataclasses.replace(ranked, candidate_count=by_sql.candidate_count)
+    assert ranked == by_sql
+    expected = _snapshot(wh, f"sql-{tag}", by_sql.kept_rows)
+    assert _snapshot(wh, f"mem-{tag}", by_sql.kept_rows) == expected
+    assert _snapshot(wh, f"hyd-{tag}", by_sql.kept_rows) == expected
+    assert list(workdir.iterdir()) == []  # the files handed to the engine are gone
     return by_sql.kept_rows
 
 

@@ -31,6 +31,13 @@ from orbit.warehouse.backend import Warehouse, WarehouseQueryError, new_query_id
 
 log = logging.getLogger("orbit.worker")
 
+# Runs of at most this many rows are hydrated from the serving index whole (its memory-mapped
+# profiles): 556 rows took 0.03 s instead of 0.3 s, when the engine decompressed the profile
+# columns of every granule holding one of them. Larger runs only have their ranking done in
+# memory: for 300,000 rows the engine's profile join (0.7-1.1 s) beat gathering and loading the
+# wide rows (1.0-1.5 s) on this 2-core machine.
+HYDRATE_ROWS = 50_000
+
 # The serving index of a snapshot, when the process has one (`IndexHolder.current`).
 IndexOf = Callable[[Snapshot], ServingIndex | None]
 
@@ -123,10 +130,17 @@ class Worker:
 
     def _materialize(self, run: Run, snap: Snapshot, spec: AudienceSpec, query_id: str) -> runs_sql.RunCounts:
         index = self.index_of(snap) if self.index_of is not None else None
-        if index is None or self.workdir is None or not serving.supports(index, spec):
+        # With signals of people missing from persons, SQL counts them among a run's candidates.
+        if index is None or self.workdir is None or index.dropped_signals or not serving.supports(index, spec):
             return runs_sql.materialize(self.wh, spec, run_id=run.id, attempt=run.attempts,
                                         cap=self.settings.result_cap, query_id=query_id)
         sel = serving.select(index, spec)
+        kept = min(sel.total, self.settings.result_cap)
+        if kept <= HYDRATE_ROWS:
+            rows = serving.snapshot(index, sel, cap=self.settings.result_cap)
+            log.info("run %s: %d rows hydrated from the serving index (query id %s)", run.id, kept, query_id)
+            return runs_sql.write_snapshot(self.wh, rows, (sel.matched, sel.total), run_id=run.id,
+                                           attempt=run.attempts, workdir=self.workdir)
         ranked = serving.ranked(index, sel, cap=self.settings.result_cap)
         counts = runs_sql.materialize_ranked(self.wh, ranked, (sel.matched, sel.total), run_id=run.id,
                                              attempt=run.attempts, workdir=self.workdir, query_id=query_id)

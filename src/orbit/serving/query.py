@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbit.serving.index import Column, ServingIndex
+from orbit.serving.index import Column, Rows, ServingIndex
 from orbit.warehouse.audience_sql import (
     BREAKDOWNS,
     AudienceSpec,
@@ -259,16 +259,9 @@ def top_rows(index: ServingIndex, sel: Selection, *, limit: int, offset: int = 0
     return out
 
 
-# The ranked rows of a run as the engine reads them (`runs_sql.materialize_ranked`).
-RANKED_SCHEMA = pa.schema([
-    ("rank", pa.uint32()), ("person_id", pa.uint32()), ("score", pa.uint8()), ("overlap", pa.uint16()),
-    ("topic_ids", pa.list_(pa.uint32())),
-])
-
-
-def ranked(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
-    """The first `cap` people of `sel` in result order, numbered from 1, with their topics
-    strongest first (ties by topic id): the rows a run keeps, without a per-row Python step."""
+def _run_order(index: ServingIndex, sel: Selection, cap: int) -> tuple[npt.NDArray[np.intp], Rows, pa.ListArray]:
+    """The first `cap` people of `sel` in result order: their positions in `sel`, their person
+    rows, and each one's topics strongest first (ties by topic id), without a per-row Python step."""
     want = min(cap, sel.total)
     picked = _ordered(sel, want)
     rows = sel.rows[picked]
@@ -283,15 +276,81 @@ def ranked(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
         topics.append(np.full(int(hit.sum()), topic_id, np.uint32))
     rank, score, topic = np.concatenate(ranks), np.concatenate(scores), np.concatenate(topics)
     order = np.lexsort((topic, 255 - score.astype(np.int16), rank))  # by rank, then score desc, topic id
-    per_rank = np.bincount(rank, minlength=want + 1)[1:]
-    offsets = np.concatenate([[0], np.cumsum(per_rank)]).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rank, minlength=want + 1)[1:])]).astype(np.int32)
+    return picked, rows, pa.ListArray.from_arrays(pa.array(offsets), pa.array(topic[order]))
+
+
+# The ranked rows of a run as the engine reads them (`runs_sql.materialize_ranked`).
+RANKED_SCHEMA = pa.schema([
+    ("rank", pa.uint32()), ("person_id", pa.uint32()), ("score", pa.uint8()), ("overlap", pa.uint16()),
+    ("topic_ids", pa.list_(pa.uint32())),
+])
+
+
+def ranked(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
+    """The first `cap` people of `sel` in result order, numbered from 1, with their topics: the
+    narrow rows of a run, for the engine to join the profiles to."""
+    picked, rows, topic_ids = _run_order(index, sel, cap)
     return pa.table([
-        pa.array(np.arange(1, want + 1, dtype=np.uint32)),
-        pa.array(index.people.ids[rows]),
-        pa.array(sel.best[picked]),
-        pa.array(sel.overlap[picked].astype(np.uint16)),
-        pa.ListArray.from_arrays(pa.array(offsets), pa.array(topic[order])),
+        pa.array(np.arange(1, len(rows) + 1, dtype=np.uint32)), pa.array(index.people.ids[rows]),
+        pa.array(sel.best[picked]), pa.array(sel.overlap[picked].astype(np.uint16)), topic_ids,
     ], schema=RANKED_SCHEMA)
+
+
+def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
+    """The rows a run keeps, hydrated: rank, person_id, score, overlap, topic_ids and the profile
+    columns of `runs_sql.PROFILE_COLUMNS` (names and values as the SQL INSERT writes them, missing
+    companies as its LEFT JOIN's defaults), in result order."""
+    picked, rows, topic_ids = _run_order(index, sel, cap)
+    people, companies = index.people, index.companies
+    company = people.company_row[rows]
+    has = company >= 0
+    at = np.where(has, company, 0)
+    no_company = pa.array(~has)
+    columns: dict[str, pa.Array] = {
+        "rank": pa.array(np.arange(1, len(rows) + 1, dtype=np.uint32)),
+        "person_id": pa.array(people.ids[rows]),
+        "score": pa.array(sel.best[picked]),
+        "overlap": pa.array(sel.overlap[picked].astype(np.uint16)),
+        "topic_ids": topic_ids,
+    }
+    wide = _take_arrays(people.profile, rows)
+    for name in PROFILE_ORDER:
+        if name in wide:
+            columns[name] = wide[name]
+        else:
+            col = people.columns[name]
+            columns[name] = col.values.take(pa.array(col.codes[rows]))
+    columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
+    for key, source in COMPANY_PROFILE.items():
+        if source == "employee_count":
+            columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
+        elif not len(companies.ids):
+            columns[key] = pa.array([""] * len(rows), pa.string())
+        else:
+            col = companies.columns[source]
+            columns[key] = pc.if_else(no_company, "", col.values.take(pa.array(col.codes[at])))
+    return pa.table(columns)
+
+
+def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
+    """Columns of these rows as Arrow arrays, gathered batch by batch (in row order, then put
+    back in the order asked), so the memory-mapped file is never concatenated or converted."""
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    batches = table.to_batches()
+    ends = np.cumsum([b.num_rows for b in batches])
+    which = np.searchsorted(ends, ordered, side="right")
+    parts = []
+    for b in np.unique(which).tolist():
+        local = ordered[which == b] - (ends[b] - batches[b].num_rows)
+        parts.append(batches[b].take(pa.array(local)))
+    if not parts:
+        return {name: pa.array([], table.schema.field(name).type) for name in table.column_names}
+    gathered = pa.Table.from_batches(parts).combine_chunks()
+    back = pa.array(np.argsort(order, kind="stable"))  # position in `ordered` of each asked row
+    return {name: gathered.column(name).chunk(0).take(back) if gathered.num_rows else gathered.column(name).chunk(0)
+            for name in table.column_names}
 
 
 def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[str, object]]:

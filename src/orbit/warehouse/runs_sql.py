@@ -111,25 +111,41 @@ def materialize_ranked_statement(*, run_id: str, attempt: int) -> Statement:
     return p.statement(sql)
 
 
+def _hand_over(wh: Warehouse, table: pa.Table, target: str, columns: Sequence[str], *, run_id: str, attempt: int,
+               workdir: Path) -> None:
+    """Append `table`'s rows, tagged with the run and attempt, to `target` through a Parquet
+    file in `workdir` (the engine reads it itself; a server gets it streamed), removed after."""
+    n = table.num_rows
+    table = table.add_column(0, "run_id", pa.array([run_id] * n, pa.string()).dictionary_encode())
+    table = table.add_column(1, "attempt", pa.array(np.full(n, attempt, np.uint16)))
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"{target}-{uuid.uuid4().hex}.parquet"
+    try:
+        pq.write_table(table.select(list(columns)), path, compression="none")
+        wh.load_parquet(target, columns, path)
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def materialize_ranked(
     wh: Warehouse, ranked: pa.Table, counts: tuple[int, int], *, run_id: str, attempt: int, workdir: Path,
     query_id: str | None = None,
 ) -> RunCounts:
-    """Write the snapshot of rows ranked outside the engine (`serving.query.ranked`: rank,
+    """Write the snapshot of people ranked outside the engine (`serving.query.ranked`: rank,
     person_id, score, overlap, topic_ids in result order) with their `(candidates, results)`
-    counts. The rows reach the engine as a Parquet file in `workdir`, removed afterwards.
-    Raises WarehouseQueryError."""
-    n = ranked.num_rows
-    table = ranked.add_column(0, "run_id", pa.array([run_id] * n, pa.string()).dictionary_encode())
-    table = table.add_column(1, "attempt", pa.array(np.full(n, attempt, np.uint16)))
-    workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / f"run-ranks-{uuid.uuid4().hex}.parquet"
-    try:
-        pq.write_table(table.select(RANK_COLUMNS), path, compression="none")
-        wh.load_parquet("run_ranks", RANK_COLUMNS, path)
-    finally:
-        path.unlink(missing_ok=True)
+    counts: the rows go to `run_ranks`, and one INSERT joins their profiles. Raises
+    WarehouseQueryError."""
+    _hand_over(wh, ranked, "run_ranks", RANK_COLUMNS, run_id=run_id, attempt=attempt, workdir=workdir)
     wh.command(materialize_ranked_statement(run_id=run_id, attempt=attempt), profile=Profile.INGEST, query_id=query_id)
+    return RunCounts(counts[0], counts[1], kept_rows(wh, run_id=run_id, attempt=attempt))
+
+
+def write_snapshot(
+    wh: Warehouse, rows: pa.Table, counts: tuple[int, int], *, run_id: str, attempt: int, workdir: Path,
+) -> RunCounts:
+    """Write a snapshot hydrated outside the engine (`serving.query.snapshot`: the columns of
+    `RESULT_COLUMNS` in result order) as it is. Raises WarehouseQueryError."""
+    _hand_over(wh, rows, "run_results", SNAPSHOT_COLUMNS, run_id=run_id, attempt=attempt, workdir=workdir)
     return RunCounts(counts[0], counts[1], kept_rows(wh, run_id=run_id, attempt=attempt))
 
 
