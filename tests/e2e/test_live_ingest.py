@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,14 @@ def _runs(http: httpx.Client, audience: str) -> list[dict[str, Any]]:
     return resp.json()["data"]  # type: ignore[no-any-return]
 
 
+def _until_runs(http: httpx.Client, audience: str, want: dict[str, str], timeout: float = 120) -> None:
+    """Poll until the audience's runs are exactly `want` (data date -> status)."""
+    deadline = time.monotonic() + timeout
+    while (runs := {r["dataDate"]: r["status"] for r in _runs(http, audience)}) != want:
+        assert time.monotonic() < deadline, f"runs {runs}, expected {want}: {_runs(http, audience)}"
+        time.sleep(0.1)
+
+
 def test_a_new_day_loads_while_the_api_answers(live: Live) -> None:
     with httpx.Client(base_url=live.base, timeout=60, headers={"X-API-Key": live.key}) as http:
         topics = [m["topicId"] for m in http.get("/v1/intent/topics/movers", params={"limit": 5}).json()["data"]]
@@ -95,7 +104,7 @@ def test_a_new_day_loads_while_the_api_answers(live: Live) -> None:
         assert made.status_code == 201, made.text
         audience = made.json()["data"]["id"]
         # Activation queues the first run at once; it must be done, or the daily run would wait.
-        _until(lambda: [r["status"] for r in _runs(http, audience)] == ["completed"], "the first run never completed")
+        _until_runs(http, audience, {OLD_DAYS[-1]: "completed"})
         assert _runs(http, audience)[0]["dataDate"] == OLD_DAYS[-1]
 
         poller = Poller(live.base, live.key, config)
@@ -123,8 +132,7 @@ def test_a_new_day_loads_while_the_api_answers(live: Live) -> None:
         assert [p["date"] for p in trend] == [*OLD_DAYS, NEW_DAY]
         daily = [r for r in _runs(http, audience) if r["dataDate"] == NEW_DAY]
         assert [r["runType"] for r in daily] == ["daily"]
-        _until(lambda: [r["status"] for r in _runs(http, audience) if r["dataDate"] == NEW_DAY] == ["completed"],
-               "the daily run of the new day never completed")
+        _until_runs(http, audience, {OLD_DAYS[-1]: "completed", NEW_DAY: "completed"})
 
 
 def test_bad_input_through_the_server_fails_as_it_does_without_one(live: Live, tmp_path: Path) -> None:
