@@ -59,6 +59,11 @@ def _physical_rows(wh: Warehouse) -> int:
     return int(wh.query(Statement(sql)).to_pylist()[0]["n"] or 0)
 
 
+def _running_mutations(wh: Warehouse) -> int:
+    sql = "SELECT count() AS n FROM system.mutations WHERE database = currentDatabase() AND NOT is_done"
+    return int(wh.query(Statement(sql)).to_pylist()[0]["n"])
+
+
 def test_deleted_snapshots_give_their_space_back(fresh_wh: Warehouse, sqlite_engine: Engine, small_dataset: Path) -> None:
     datasets.ingest_directory(fresh_wh, db.make_sessions(sqlite_engine), small_dataset, days=[SMALL_END])
     top = pq.read_table(files.signal_file(small_dataset, SMALL_END), columns=["topic_id"])
@@ -66,12 +71,17 @@ def test_deleted_snapshots_give_their_space_back(fresh_wh: Warehouse, sqlite_eng
                                      50, 99, 1)
     kept = [runs_sql.materialize(fresh_wh, spec, run_id=f"r{i}", attempt=1, cap=300).kept_rows for i in range(3)]
     assert _physical_rows(fresh_wh) == sum(kept) > 0
+    assert not runs_sql.reclaimable(fresh_wh)
     runs_sql.delete_runs(fresh_wh, ["r0", "r1"])
     assert set(runs_sql.snapshot_runs(fresh_wh)) == {"r2"}
+    assert runs_sql.reclaimable(fresh_wh)  # what the janitor looks at
     runs_sql.reclaim(fresh_wh)  # a background mutation: poll until the hidden rows are gone
     deadline = time.monotonic() + 60
     while _physical_rows(fresh_wh) != kept[2]:
         assert time.monotonic() < deadline, f"{_physical_rows(fresh_wh)} rows stored, {kept[2]} visible"
+        time.sleep(0.05)
+    while runs_sql.reclaimable(fresh_wh) or _running_mutations(fresh_wh):
+        assert time.monotonic() < deadline
         time.sleep(0.05)
     assert runs_sql.page(fresh_wh, run_id="r2", attempt=1, limit=1, offset=0)[0]["rank"] == 1
 

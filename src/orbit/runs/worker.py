@@ -185,7 +185,7 @@ def collect_garbage(wh: Warehouse, sessions: sessionmaker[Session]) -> int:
     runs_sql.delete_runs(wh, gone)
     for run_id, attempt in stale.items():
         runs_sql.keep_only_attempt(wh, run_id=run_id, attempt=attempt)
-    if gone or stale:
+    if runs_sql.reclaimable(wh):
         runs_sql.reclaim(wh)
     return len(gone) + len(stale)
 

@@ -350,6 +350,18 @@ def keep_only_attempt(wh: Warehouse, *, run_id: str, attempt: int) -> None:
 
 
 APPLY_DELETED_MASK = "ALTER TABLE run_results APPLY DELETED MASK"
+HIDDEN_ROWS = (
+    "SELECT (SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'run_results' "
+    "AND active AND has_lightweight_delete) AS parts, (SELECT count() FROM system.mutations "
+    "WHERE database = currentDatabase() AND table = 'run_results' AND NOT is_done) AS running"
+)
+
+
+def reclaimable(wh: Warehouse) -> bool:
+    """Whether snapshot parts hold deleted rows and no mutation is already rewriting them (runs
+    and audiences deleted through the API leave such rows; the janitor then reclaims them)."""
+    row = wh.query(Statement(HIDDEN_ROWS), profile=Profile.INGEST).to_pylist()[0]
+    return int(row["parts"]) > 0 and int(row["running"]) == 0
 
 
 def reclaim(wh: Warehouse) -> None:
