@@ -20,6 +20,14 @@ from orbit.warehouse.audience_sql import AudienceSpec, matched_sql, people_filte
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.statement import Params, Profile, Statement
 
+# Long statements (a run's snapshot INSERT, CSV segments) leave the CPU to interactive requests: on
+# 2 cores, with both engine threads busy, a preview's p95 (served from memory, no engine at all)
+# went from 26-35 ms idle to 149 ms during a 300,000-row run and 231 ms during three downloads.
+# One thread at the lowest OS priority (a no-op without CAP_SYS_NICE): 57 and 66 ms, while the
+# run and the downloads took as long as before (the INSERT ran on one thread anyway).
+# benchmarks/contention.py measures it.
+BATCH_SETTINGS = "max_threads = 1, os_thread_priority = 19"
+
 # Snapshot columns copied from persons (p) and companies (c), in table order.
 PROFILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("hashed_email", "toString(p.hashed_email)"), ("first_name", "p.first_name"), ("last_name", "p.last_name"),
@@ -82,7 +90,7 @@ def materialize_statement(spec: AudienceSpec, *, run_id: str, attempt: int, cap:
         # hashed the wide joined rows by company id: ~0.3 s more CPU for 300,000 rows.
         f"FROM persons AS p INNER JOIN ({ranked}) AS r ON r.person_id = p.person_id "
         "LEFT JOIN companies AS c ON c.company_id = p.company_id "
-        "SETTINGS join_algorithm = 'hash', query_plan_join_swap_table = 'false'"
+        f"SETTINGS join_algorithm = 'hash', query_plan_join_swap_table = 'false', {BATCH_SETTINGS}"
     )
     # One INSERT of <= 300,000 rows (~130 MB) stays below min_insert_block_size_rows/bytes, so a
     # run is one part in rank order. A run split over parts interleaves its ranks, and reading it
@@ -106,7 +114,7 @@ def materialize_ranked_statement(*, run_id: str, attempt: int) -> Statement:
         f"WHERE run_id = {run} AND attempt = {tried}) AS r ON r.person_id = p.person_id "
         "LEFT JOIN companies AS c ON c.company_id = p.company_id "
         # As in materialize_statement: the ranked rows are the hash side, then companies.
-        "SETTINGS join_algorithm = 'hash', query_plan_join_swap_table = 'false'"
+        f"SETTINGS join_algorithm = 'hash', query_plan_join_swap_table = 'false', {BATCH_SETTINGS}"
     )
     return p.statement(sql)
 
@@ -310,7 +318,7 @@ CSV_CHUNK = (
     f"FROM (SELECT rank, {_CSV_TEXT} FROM run_results "
     "WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
     "AND rank > {offset:UInt32} AND rank <= {end:UInt32}) ORDER BY rank "
-    "SETTINGS output_format_csv_crlf_end_of_line = 1"
+    f"SETTINGS output_format_csv_crlf_end_of_line = 1, {BATCH_SETTINGS}"
 )
 
 
