@@ -302,11 +302,7 @@ def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
     columns of `runs_sql.PROFILE_COLUMNS` (names and values as the SQL INSERT writes them, missing
     companies as its LEFT JOIN's defaults), in result order."""
     picked, rows, topic_ids = _run_order(index, sel, cap)
-    people, companies = index.people, index.companies
-    company = people.company_row[rows]
-    has = company >= 0
-    at = np.where(has, company, 0)
-    no_company = pa.array(~has)
+    people = index.people
     columns: dict[str, pa.Array] = {
         "rank": pa.array(np.arange(1, len(rows) + 1, dtype=np.uint32)),
         "person_id": pa.array(people.ids[rows]),
@@ -314,6 +310,19 @@ def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
         "overlap": pa.array(sel.overlap[picked].astype(np.uint16)),
         "topic_ids": topic_ids,
     }
+    columns.update(_profile_columns(index, rows))
+    return pa.table(columns)
+
+
+def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
+    """The profile columns of these person rows (`PROFILE_ORDER`, is_b2b, is_b2c, company_id and
+    the `COMPANY_PROFILE` keys) as the SQL LEFT JOIN gives them: missing companies as "" and 0."""
+    people, companies = index.people, index.companies
+    company = people.company_row[rows]
+    has = company >= 0
+    at = np.where(has, company, 0)
+    no_company = pa.array(~has)
+    columns: dict[str, pa.Array] = {}
     wide = _take_arrays(people.profile, rows)
     for name in PROFILE_ORDER:
         if name in wide:
@@ -322,15 +331,17 @@ def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
             col = people.columns[name]
             columns[name] = col.values.take(pa.array(col.codes[rows]))
     columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
+    columns["company_id"] = pa.array(people.company_ids[rows])
     for key, source in COMPANY_PROFILE.items():
-        if source == "employee_count":
+        if not len(companies.ids):
+            columns[key] = pa.array(np.zeros(len(rows), np.uint32)) if source == "employee_count" else (
+                pa.array([""] * len(rows), pa.string()))
+        elif source == "employee_count":
             columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
-        elif not len(companies.ids):
-            columns[key] = pa.array([""] * len(rows), pa.string())
         else:
             col = companies.columns[source]
             columns[key] = pc.if_else(no_company, "", col.values.take(pa.array(col.codes[at])))
-    return pa.table(columns)
+    return columns
 
 
 def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
@@ -358,50 +369,12 @@ def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[s
     `audience_sql.profiles` answers (companies missing give the LEFT JOIN's defaults)."""
     if not person_ids:
         return {}
-    people, companies = index.people, index.companies
     ids = np.asarray(person_ids, dtype=np.uint32)
-    rows = np.searchsorted(people.ids, ids)
-    company = people.company_row[rows]
-    has = company >= 0
-    at = np.where(has, company, 0)
-    columns: dict[str, list[object]] = {"person_id": ids.tolist()}
-    wide = _take(people.profile, rows)
-    for name in PROFILE_ORDER:
-        if name in wide:
-            columns[name] = wide[name]
-        else:
-            col = people.columns[name]
-            columns[name] = col.values.take(col.codes[rows]).to_pylist()
-    columns["is_b2b"], columns["is_b2c"] = people.b2b[rows].tolist(), people.b2c[rows].tolist()
-    columns["company_id"] = people.company_ids[rows].tolist()
-    for key, source in COMPANY_PROFILE.items():
-        if source == "employee_count":
-            columns[key] = np.where(has, companies.employee_count[at], 0).tolist()
-        else:
-            col = companies.columns[source]
-            values = col.values.take(col.codes[at]).to_pylist() if len(companies.ids) else [""] * len(rows)
-            columns[key] = [v if ok else "" for v, ok in zip(values, has.tolist(), strict=True)]
+    columns = {"person_id": ids.tolist(), **{k: v.to_pylist() for k, v in _profile_columns(
+        index, np.searchsorted(index.people.ids, ids)).items()}}
     names = list(columns)
     return {int(pid): dict(zip(names, record, strict=True))
             for pid, record in zip(ids.tolist(), zip(*columns.values(), strict=True), strict=True)}
-
-
-def _take(table: pa.Table, rows: npt.NDArray[np.intp]) -> dict[str, list[object]]:
-    """Columns of these rows, batch by batch: `Table.take` would first concatenate the chunks
-    (copying the whole memory-mapped file)."""
-    out: dict[str, list[object]] = {name: [None] * len(rows) for name in table.column_names}
-    batches = table.to_batches()
-    ends = np.cumsum([b.num_rows for b in batches])
-    which = np.searchsorted(ends, rows, side="right")
-    for b in np.unique(which).tolist():
-        at = np.flatnonzero(which == b)
-        local = rows[at] - (ends[b] - batches[b].num_rows)
-        taken = batches[b].take(pa.array(local)).to_pydict()
-        for name, values in taken.items():
-            column = out[name]
-            for i, v in zip(at.tolist(), values, strict=True):
-                column[i] = v
-    return out
 
 
 # Keys of a sample profile in `audience_sql.PROFILES` order; company keys and their columns.
