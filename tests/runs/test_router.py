@@ -15,7 +15,7 @@ from orbit.settings import RunsSettings
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.statement import Statement
 from tests.audiences.reference import World, ranked
-from tests.conftest import SMALL_END, Loaded, OrgKey, make_org
+from tests.conftest import SMALL_END, Loaded, OrgKey, make_org, wait_for_serving_index
 from tests.conftest import expect_error as _err
 from tests.isolation import Call, assert_isolated
 
@@ -39,6 +39,8 @@ def _worker(client: TestClient, loaded: Loaded, wh: Warehouse | None = None, *, 
     """A worker like `orbit serve`'s: runs on the serving index's day are ranked in memory
     (unless `via_index` is False: the SQL path of `orbit worker`)."""
     serving = client.app.state.serving  # type: ignore[attr-defined]
+    if via_index:  # other tests may have changed the data: the index of the current data first
+        wait_for_serving_index(client.app)
     return Worker(wh or loaded.wh, loaded.sessions, client.app.state.catalog.current,  # type: ignore[attr-defined]
                   RunsSettings(**settings), index_of=serving.current if via_index else None, workdir=RANKS_DIR)
 

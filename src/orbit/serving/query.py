@@ -321,15 +321,14 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict
     company = people.company_row[rows]
     has = company >= 0
     at = np.where(has, company, 0)
-    no_company = pa.array(~has)
     columns: dict[str, pa.Array] = {}
     wide = _take_arrays(people.profile, rows)
     for name in PROFILE_ORDER:
         if name in wide:
             columns[name] = wide[name]
-        else:
+        else:  # dictionary-coded as in the index: nothing copied but the codes
             col = people.columns[name]
-            columns[name] = col.values.take(pa.array(col.codes[rows]))
+            columns[name] = pa.DictionaryArray.from_arrays(pa.array(col.codes[rows]), col.values)
     columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
     columns["company_id"] = pa.array(people.company_ids[rows])
     for key, source in COMPANY_PROFILE.items():
@@ -338,9 +337,13 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict
                 pa.array([""] * len(rows), pa.string()))
         elif source == "employee_count":
             columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
-        else:
+        else:  # dictionary-coded; people without a company get the entry "" (added if missing)
             col = companies.columns[source]
-            columns[key] = pc.if_else(no_company, "", col.values.take(pa.array(col.codes[at])))
+            values, empty = col.values, pc.index(col.values, "").as_py()
+            if empty < 0:
+                values, empty = pa.concat_arrays([values, pa.array([""], pa.string())]), len(values)
+            codes = np.where(has, col.codes[at].astype(np.int32), np.int32(empty))
+            columns[key] = pa.DictionaryArray.from_arrays(pa.array(codes), values)
     return columns
 
 
