@@ -107,7 +107,7 @@ def create_app(
         metrics.watch("orbit_runs", lambda: _runs_by_status(sessions), "Runs by status", "status")
         background = None
         if settings.runs.embedded_workers > 0:
-            # Runs on the serving index's day are ranked in memory (runs_sql.materialize_ranked).
+            # Runs on the serving index's day are ranked and hydrated from it (runs_sql.write_snapshot).
             background = Background(wh, sessions, app.state.catalog.current, settings.runs,
                                     workers=settings.runs.embedded_workers, index_of=app.state.serving.current,
                                     workdir=settings.data_dir / "serving")

@@ -45,12 +45,6 @@ def _worker(client: TestClient, loaded: Loaded, wh: Warehouse | None = None, *, 
                   RunsSettings(**settings), index_of=serving.current if via_index else None, workdir=RANKS_DIR)
 
 
-def _ranked_rows(wh: Warehouse, run_id: str) -> int:
-    """Rows the in-memory ranking handed the engine for this run (0: ranked by SQL)."""
-    stmt = Statement("SELECT count() AS n FROM run_ranks WHERE run_id = {run_id:String}", {"run_id": run_id})
-    return int(wh.query(stmt).to_pylist()[0]["n"])
-
-
 def _drain(client: TestClient, loaded: Loaded, *, via_index: bool = True) -> int:
     """Process every due run (other tests may have left some queued); returns how many."""
     worker, done = _worker(client, loaded, via_index=via_index), 0
@@ -59,15 +53,11 @@ def _drain(client: TestClient, loaded: Loaded, *, via_index: bool = True) -> int
     return done
 
 
-@pytest.mark.parametrize("path", ["hydrated-from-index", "ranked-in-memory", "ranked-by-sql"])
+@pytest.mark.parametrize("path", ["hydrated-from-index", "ranked-by-sql"])
 def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loaded, popular: list[int], world: World,
-                                               path: str, monkeypatch: pytest.MonkeyPatch,
+                                               path: str,
                                                caplog: pytest.LogCaptureFixture) -> None:
-    from orbit.runs import worker
-
-    via_index = path != "ranked-by-sql"
-    if path == "ranked-in-memory":
-        monkeypatch.setattr(worker, "HYDRATE_ROWS", 0)
+    via_index = path == "hydrated-from-index"
     org = make_org(loaded)
     a = _audience(client, org, popular, filters={"contact.hasBusinessEmail": True})
     base = f"/v1/intent/audiences/{a['id']}/runs"
@@ -84,7 +74,6 @@ def test_lifecycle_results_match_the_reference(client: TestClient, loaded: Loade
     done = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
     assert done["status"] == "completed" and done["attempts"] == 1 and done["completedAt"]
     expected = ranked(world, a["normalizedConfig"], SMALL_END)
-    assert _ranked_rows(loaded.wh, run["id"]) == (len(expected) if path == "ranked-in-memory" else 0)
     hydrated = f"run {run['id']}: {len(expected)} rows hydrated from the serving index"
     assert any(r.getMessage().startswith(hydrated) for r in caplog.records) == (path == "hydrated-from-index")
     candidates = ranked(world, {**a["normalizedConfig"], "filters": {}}, SMALL_END)
@@ -221,46 +210,3 @@ def test_deleting_an_audience_removes_its_runs(client: TestClient, loaded: Loade
     assert client.delete(f"/v1/intent/audiences/{a['id']}", headers=org.headers).status_code == 200
     assert run["id"] not in runs_sql.snapshot_runs(loaded.wh)
     _err(client.get(f"/v1/intent/audiences/{a['id']}/runs/{run['id']}", headers=org.headers), 404, "NOT_FOUND")
-
-
-def test_people_gone_since_the_index_was_built_send_the_run_to_sql(
-    client: TestClient, loaded: Loaded, popular: list[int], fresh_wh: Warehouse, tmp_path: Path, sqlite_engine: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The index ranks people whose profiles were removed meanwhile: the run is ranked again by
-    SQL, so its rows and counts are those of the warehouse it is written to."""
-    from orbit.runs import worker
-
-    monkeypatch.setattr(worker, "HYDRATE_ROWS", 0)  # a large run: ranked in memory, profiles joined by SQL
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from orbit.audiences import config as cfg
-    from orbit.datagen import files
-    from orbit.datasets import service as datasets
-    from orbit.metadata import db
-    from orbit.warehouse import runs_sql
-
-    org = make_org(loaded)
-    a = _audience(client, org, popular)
-    base = f"/v1/intent/audiences/{a['id']}/runs"
-    _drain(client, loaded)
-    run = client.post(base, headers=org.headers).json()["data"]
-    persons = pq.read_table(loaded.root / files.PERSONS)
-    fewer = persons.filter(pc.not_equal(pc.bit_wise_and(persons.column("person_id"), 1), 1))  # odd ids gone
-    pq.write_table(fewer, tmp_path / "persons.parquet")
-    sessions = db.make_sessions(sqlite_engine)
-    datasets.ingest_directory(fresh_wh, sessions, loaded.root, days=[SMALL_END])
-    datasets.ingest_dimension(fresh_wh, sessions, kind="persons", path=tmp_path / "persons.parquet")
-    assert _worker(client, loaded, fresh_wh).run_once() is True
-    done = client.get(f"{base}/{run['id']}", headers=org.headers).json()["data"]
-    assert done["status"] == "completed"
-    assert _ranked_rows(fresh_wh, run["id"]) > 0  # the index ranked it first
-    # The snapshot is in fresh_wh (the API reads loaded.wh): counts and rows are checked there.
-    spec = cfg.to_spec(cfg.from_stored(a["normalizedConfig"]), SMALL_END)
-    row = fresh_wh.query(runs_sql.counts_statement(spec)).to_pylist()[0]
-    assert (done["candidateCount"], done["resultCount"]) == (row["candidates"], row["results"])
-    kept = runs_sql.page(fresh_wh, run_id=run["id"], attempt=1, limit=5000, offset=0)
-    runs_sql.materialize(fresh_wh, spec, run_id="by-sql", attempt=1, cap=RunsSettings().result_cap)
-    assert kept == runs_sql.page(fresh_wh, run_id="by-sql", attempt=1, limit=5000, offset=0)
-    assert len(kept) > 0 and all(r["person_id"] % 2 == 0 for r in kept)

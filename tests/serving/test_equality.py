@@ -208,7 +208,7 @@ def test_an_empty_warehouse_builds_an_empty_index(fresh_wh: Warehouse, tmp_path:
     assert assert_same(fresh_wh, index, spec) == 0
 
 
-# --- runs: the snapshot of rows ranked in memory equals the one ranked by SQL ---------------------
+# --- runs: the snapshot hydrated from the index equals the one ranked by SQL ---------------------
 
 def _snapshot(wh: Warehouse, run_id: str, rows: int) -> list[dict[str, Any]]:
     return runs_sql.page(wh, run_id=run_id, attempt=1, limit=max(rows, 1), offset=0)
@@ -216,28 +216,22 @@ def _snapshot(wh: Warehouse, run_id: str, rows: int) -> list[dict[str, Any]]:
 
 def assert_same_snapshot(wh: Warehouse, index: ServingIndex, spec: audience_sql.AudienceSpec, workdir: Path,
                          *, cap: int) -> int:
-    """Ranked by SQL, ranked in memory with profiles joined by the engine, and hydrated whole
-    from the index: three equal snapshots."""
+    """Ranked by SQL, and ranked and hydrated from the index: equal snapshots and counts."""
     tag = uuid.uuid4().hex[:12]
     by_sql = runs_sql.materialize(wh, spec, run_id=f"sql-{tag}", attempt=1, cap=cap)
     sel = query.select(index, spec)
-    ranked = runs_sql.materialize_ranked(wh, query.ranked(index, sel, cap=cap), (sel.matched, sel.total),
-                                         run_id=f"mem-{tag}", attempt=1, workdir=workdir)
     hydrated = runs_sql.write_snapshot(wh, query.snapshot(index, sel, cap=cap), (sel.matched, sel.total),
                                        run_id=f"hyd-{tag}", attempt=1, workdir=workdir)
-    assert ranked == hydrated
     if index.dropped_signals:  # the SQL counts people missing from persons among the candidates
-        assert ranked.candidate_count <= by_sql.candidate_count
-        ranked = hydrated = dataclasses.replace(ranked, candidate_count=by_sql.candidate_count)
-    assert ranked == by_sql
-    expected = _snapshot(wh, f"sql-{tag}", by_sql.kept_rows)
-    assert _snapshot(wh, f"mem-{tag}", by_sql.kept_rows) == expected
-    assert _snapshot(wh, f"hyd-{tag}", by_sql.kept_rows) == expected
-    assert list(workdir.iterdir()) == []  # the files handed to the engine are gone
+        assert hydrated.candidate_count <= by_sql.candidate_count
+        hydrated = dataclasses.replace(hydrated, candidate_count=by_sql.candidate_count)
+    assert hydrated == by_sql
+    assert _snapshot(wh, f"hyd-{tag}", by_sql.kept_rows) == _snapshot(wh, f"sql-{tag}", by_sql.kept_rows)
+    assert list(workdir.iterdir()) == []  # the file handed to the engine is gone
     return by_sql.kept_rows
 
 
-def test_runs_ranked_in_memory_equal_runs_ranked_by_sql(loaded: Loaded, index: ServingIndex, vocab: cfg.Vocabulary,
+def test_runs_hydrated_from_the_index_equal_runs_ranked_by_sql(loaded: Loaded, index: ServingIndex, vocab: cfg.Vocabulary,
                                                         popular: list[int], tmp_path: Path) -> None:
     kept = [assert_same_snapshot(loaded.wh, index, spec_of(case, vocab), tmp_path, cap=cap)
             for case in _cases(popular)[:12] for cap in (7, 100_000)]
@@ -250,7 +244,7 @@ def test_runs_ranked_in_memory_equal_runs_ranked_by_sql(loaded: Loaded, index: S
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), cap=st.integers(1, 2_000))
-def test_random_runs_ranked_in_memory_equal_sql(loaded: Loaded, index: ServingIndex, vocab: cfg.Vocabulary,
+def test_random_runs_hydrated_from_the_index_equal_sql(loaded: Loaded, index: ServingIndex, vocab: cfg.Vocabulary,
                                                 world: World, popular: list[int], tmp_path: Path,
                                                 data: st.DataObject, cap: int) -> None:
     body = random_config(data, world, popular[:80], max_topics=12)

@@ -280,23 +280,6 @@ def _run_order(index: ServingIndex, sel: Selection, cap: int) -> tuple[npt.NDArr
     return picked, rows, pa.ListArray.from_arrays(pa.array(offsets), pa.array(topic[order]))
 
 
-# The ranked rows of a run as the engine reads them (`runs_sql.materialize_ranked`).
-RANKED_SCHEMA = pa.schema([
-    ("rank", pa.uint32()), ("person_id", pa.uint32()), ("score", pa.uint8()), ("overlap", pa.uint16()),
-    ("topic_ids", pa.list_(pa.uint32())),
-])
-
-
-def ranked(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
-    """The first `cap` people of `sel` in result order, numbered from 1, with their topics: the
-    narrow rows of a run, for the engine to join the profiles to."""
-    picked, rows, topic_ids = _run_order(index, sel, cap)
-    return pa.table([
-        pa.array(np.arange(1, len(rows) + 1, dtype=np.uint32)), pa.array(index.people.ids[rows]),
-        pa.array(sel.best[picked]), pa.array(sel.overlap[picked].astype(np.uint16)), topic_ids,
-    ], schema=RANKED_SCHEMA)
-
-
 def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
     """The rows a run keeps, hydrated: rank, person_id, score, overlap, topic_ids and the profile
     columns of `runs_sql.PROFILE_COLUMNS` (names and values as the SQL INSERT writes them, missing

@@ -31,7 +31,6 @@ SHARDING_KEYS: dict[str, str] = {
     "persons": "cityHash64(person_id)",
     "signals": "cityHash64(person_id)",
     "run_results": "cityHash64(run_id)",
-    "run_ranks": "cityHash64(run_id)",  # beside the run's snapshot rows
 }
 # Replicated to every host: small (topics 20k rows; companies 300k at scale 1, 16 MB on disk;
 # daily stats ~topics × days; the catalogue a few thousand rows; schema_version) and joined or
