@@ -293,13 +293,15 @@ def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
         "overlap": pa.array(sel.overlap[picked].astype(np.uint16)),
         "topic_ids": topic_ids,
     }
-    columns.update(_profile_columns(index, rows))
+    columns.update(_profile_columns(index, rows, coded=True))
     return pa.table(columns)
 
 
-def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
+def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, coded: bool) -> dict[str, pa.Array]:
     """The profile columns of these person rows (`PROFILE_ORDER`, is_b2b, is_b2c, company_id and
-    the `COMPANY_PROFILE` keys) as the SQL LEFT JOIN gives them: missing companies as "" and 0."""
+    the `COMPANY_PROFILE` keys) as the SQL LEFT JOIN gives them: missing companies as "" and 0.
+    `coded`: text columns stay dictionary-coded as in the index (nothing copied but the codes:
+    for a run's rows); otherwise their values are taken (cheaper for a page of sample rows)."""
     people, companies = index.people, index.companies
     company = people.company_row[rows]
     has = company >= 0
@@ -309,9 +311,10 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict
     for name in PROFILE_ORDER:
         if name in wide:
             columns[name] = wide[name]
-        else:  # dictionary-coded as in the index: nothing copied but the codes
+        else:
             col = people.columns[name]
-            columns[name] = pa.DictionaryArray.from_arrays(pa.array(col.codes[rows]), col.values)
+            codes = pa.array(col.codes[rows])
+            columns[name] = pa.DictionaryArray.from_arrays(codes, col.values) if coded else col.values.take(codes)
     columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
     columns["company_id"] = pa.array(people.company_ids[rows])
     for key, source in COMPANY_PROFILE.items():
@@ -320,13 +323,16 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict
                 pa.array([""] * len(rows), pa.string()))
         elif source == "employee_count":
             columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
-        else:  # dictionary-coded; people without a company get the entry "" (added if missing)
+        elif not coded:
             col = companies.columns[source]
-            values, empty = col.values, pc.index(col.values, "").as_py()
+            columns[key] = pc.if_else(pa.array(~has), "", col.values.take(pa.array(col.codes[at])))
+        else:  # people without a company get the dictionary's entry "" (added if it has none)
+            col = companies.columns[source]
+            values, empty = col.values, pc.index(col.values, "").as_py() if not has.all() else 0
             if empty < 0:
                 values, empty = pa.concat_arrays([values, pa.array([""], pa.string())]), len(values)
-            codes = np.where(has, col.codes[at].astype(np.int32), np.int32(empty))
-            columns[key] = pa.DictionaryArray.from_arrays(pa.array(codes), values)
+            codes32 = np.where(has, col.codes[at].astype(np.int32), np.int32(empty))
+            columns[key] = pa.DictionaryArray.from_arrays(pa.array(codes32), values)
     return columns
 
 
@@ -357,7 +363,7 @@ def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[s
         return {}
     ids = np.asarray(person_ids, dtype=np.uint32)
     columns = {"person_id": ids.tolist(), **{k: v.to_pylist() for k, v in _profile_columns(
-        index, np.searchsorted(index.people.ids, ids)).items()}}
+        index, np.searchsorted(index.people.ids, ids), coded=False).items()}}
     names = list(columns)
     return {int(pid): dict(zip(names, record, strict=True))
             for pid, record in zip(ids.tolist(), zip(*columns.values(), strict=True), strict=True)}
