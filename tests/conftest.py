@@ -159,7 +159,9 @@ def client(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def wait_for_serving_index(app: Any, *, timeout: float = 120.0) -> None:
     """Poll until the app's serving index of the current data is built (a deadline, no fixed sleep)."""
     deadline = time.monotonic() + timeout
-    while (state := app.state.serving.status(app.state.catalog.current()).state) != "ready":
+    # current() starts the build of the current data's index if nothing asked for it yet.
+    while app.state.serving.current(snap := app.state.catalog.current()) is None and (
+            state := app.state.serving.status(snap).state) != "ready":
         assert state == "building", f"serving index: {state}"
         assert time.monotonic() < deadline, "the serving index was not built in time"
         time.sleep(0.01)
