@@ -21,6 +21,7 @@ from orbit.app import create_app
 from orbit.datagen import generate
 from orbit.datasets import service as datasets
 from orbit.metadata import db
+from orbit.serving.holder import key_of
 from orbit.settings import RunsSettings, Settings
 from orbit.warehouse import schema
 from orbit.warehouse.backend import ChdbWarehouse, Warehouse
@@ -163,7 +164,11 @@ def wait_for_serving_index(app: Any, *, timeout: float = 120.0) -> None:
     while app.state.serving.current(snap := app.state.catalog.current()) is None and (
             state := app.state.serving.status(snap).state) != "ready":
         assert state == "building", f"serving index: {state}"
-        assert time.monotonic() < deadline, "the serving index was not built in time"
+        holder = app.state.serving
+        assert time.monotonic() < deadline, (
+            f"the serving index was not built in time: want {key_of(snap)}, have "
+            f"{holder._index.key if holder._index else None}, building {holder._wanted}, "
+            f"thread alive {holder._thread is not None and holder._thread.is_alive()}, closed {holder._closed}")
         time.sleep(0.01)
 
 

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from orbit.app import create_app
+from orbit.settings import RunsSettings, Settings
 from tests.conftest import Loaded, make_org
 
 pytestmark = pytest.mark.warehouse
 
 
-def test_no_request_gets_a_server_error(client: TestClient, loaded: Loaded) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi-intent.json", client.app)
+def test_no_request_gets_a_server_error(loaded: Loaded, tmp_path: Path) -> None:
+    # An app of its own: schemathesis runs the lifespan of the app it is given (once per process),
+    # which on the shared `client` app replaced and then closed that app's serving index and catalog.
+    app_settings = Settings(data_dir=tmp_path, env="test", runs=RunsSettings(embedded_workers=0),
+                            rate_limit={"enabled": False})
+    schema = schemathesis.openapi.from_asgi("/openapi-intent.json",
+                                            create_app(app_settings, warehouse=loaded.wh, engine=loaded.engine))
     key = make_org(loaded).key
     # Site analysis would fetch (refused) outside addresses; downloads need signed URLs.
     operations = [
