@@ -53,9 +53,7 @@ class ParsingWarehouse:
 
     def parse(self, sql: str) -> str:
         """The engine's own formatting of `sql`; raises WarehouseQueryError when it does not parse."""
-        # chDB reads a String parameter in its escaped text form, where a raw newline ends it.
-        escaped = sql.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
-        out = self.real.query(Statement("SELECT formatQuery({q:String}) AS f", {"q": escaped})).to_pylist()
+        out = self.real.query(Statement("SELECT formatQuery({q:String}) AS f", {"q": sql})).to_pylist()
         return str(out[0]["f"])
 
     def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:

@@ -1,8 +1,14 @@
-"""The warehouse interface and its two backends: chDB in-process and a ClickHouse server.
+"""The warehouse interface and its one implementation over clickhouse-connect, for both engines:
+a ClickHouse server (HTTP) and chDB in-process (clickhouse-connect's `chdb` client).
 
-Both run the same ClickHouse SQL. Results come back as Arrow tables, bytes or byte streams; driver
-errors become `WarehouseUnavailable` (503) or `WarehouseQueryError`, never a raw driver message to
-clients.
+Parameter binding, Arrow results, inserts, settings, query ids, error mapping and streaming are
+one code path (`ClickHouseWarehouse`), so the embedded engine that every test uses runs the code
+that talks to a server. What differs is how a statement reaches its client (`_ServerLane`,
+`_ChdbEngine`): a server takes concurrent requests with per-call settings; chDB has one engine per
+process, served in arrival order with the session's settings switched when they change. One
+measured exception: chDB streams through its own `send_query` (`_ChdbEngine.stream_direct`).
+Results come back as Arrow tables, bytes or byte streams; driver errors become
+`WarehouseUnavailable` (503) or `WarehouseQueryError`, never a raw driver message to clients.
 """
 
 from __future__ import annotations
@@ -13,20 +19,25 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pyarrow as pa
 
 from orbit.errors import WarehouseUnavailable
 from orbit.warehouse.statement import Profile, Statement, quote_identifier
 
+if TYPE_CHECKING:
+    from chdb.state.sqlitelike import Connection
+    from clickhouse_connect.driver.client import Client
+
 log = logging.getLogger("orbit.warehouse")
 
 
 _FORMATS = {"CSV": "CSV", "CSVWithNames": "CSVWithNames", "JSONEachRow": "JSONEachRow"}  # allowed output formats
-_STREAM_PIECE = 1 << 20  # bytes per read of a server's streamed answer
+_STREAM_PIECE = 1 << 20  # bytes per read of a streamed answer
 _EXCEPTION_TAG_HEADER = "X-ClickHouse-Exception-Tag"
 
 
@@ -45,7 +56,8 @@ class Warehouse(Protocol):
 
     def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
         """Run a statement that returns no rows (DDL, INSERT … SELECT, ALTER). A server records it
-        under `query_id` in system.query_log; chDB only logs the id."""
+        under `query_id` in system.query_log; chDB keeps no query log, so there the id is only in
+        Orbit's own log line."""
         ...
 
     def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
@@ -70,10 +82,11 @@ class Warehouse(Protocol):
     def close(self) -> None: ...
 
 
-def _bind(params: dict[str, object] | object) -> dict[str, object]:
-    """Render values the way both engines parse them for `{name:Type}` slots."""
+def _bind(params: Mapping[str, object]) -> dict[str, object]:
+    """Values as clickhouse-connect binds them to `{name:Type}` slots (it renders each in the
+    engine's escaped text form, strings inside arrays quoted, so backslashes, tabs and newlines
+    arrive unchanged). Dates go as ISO text, so no time zone is applied to them."""
     out: dict[str, object] = {}
-    assert isinstance(params, dict)
     for key, value in params.items():
         if isinstance(value, datetime):
             out[key] = value.strftime("%Y-%m-%d %H:%M:%S")
@@ -86,25 +99,9 @@ def _bind(params: dict[str, object] | object) -> dict[str, object]:
     return out
 
 
-def _ch_literal(value: object) -> str:
-    """A value in ClickHouse's text form, as chDB parses `{name:Type}` parameters (it formats
-    Python lists with str(), which leaves strings unquoted)."""
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, date):
-        return "'" + value.isoformat() + "'"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_ch_literal(v) for v in value) + "]"
-    return str(value)
-
-
-def _bind_chdb(params: dict[str, object]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in _bind(params).items():
-        out[key] = _ch_literal(value) if isinstance(value, (list, tuple)) else value
-    return out
+def _failed(exc: Exception) -> WarehouseQueryError:
+    """A driver error as ours: the engine's message (for logs), the driver's error as the cause."""
+    return WarehouseQueryError(str(exc))
 
 
 class _FairLock:
@@ -153,63 +150,126 @@ class _FairLock:
         self.release()
 
 
-class _ChdbEngine:
-    """The one chDB engine of this process (chDB allows one data path per process).
+class _Lane(Protocol):
+    """How a warehouse's statements reach their clickhouse-connect client."""
 
-    Every `ChdbWarehouse` on that path shares it; a lock serialises statements in the order they
-    come, and the current database and time limit are switched only when they change.
+    def lease(self, database: str, timeout: int) -> AbstractContextManager[tuple[Client, dict[str, object]]]:
+        """The client, ready for a statement on `database` limited to `timeout` seconds, and the
+        settings to send with that statement; held until the block ends."""
+        ...
+
+
+class _ServerLane:
+    """A ClickHouse server: requests run concurrently, each carrying its own settings."""
+
+    def __init__(self, client: Client, session_settings: Mapping[str, object]) -> None:
+        self.client = client
+        self._session_settings = dict(session_settings)
+
+    @contextmanager
+    def lease(self, database: str, timeout: int) -> Iterator[tuple[Client, dict[str, object]]]:
+        # The client was opened on `database`: HTTP sends it with every request.
+        yield self.client, {**self._session_settings, "max_execution_time": timeout}
+
+
+class _ChdbEngine:
+    """The one chDB engine of this process (chDB allows one data path per process), reached
+    through clickhouse-connect's chDB client.
+
+    Every `ChdbWarehouse` on that path shares it. A fair lock serves statements one at a time in
+    the order they come (a query on the handle while a stream is open would get an empty answer,
+    and callers rely on the order). The database and the time limit are session state here,
+    switched only when they change, so statements carry no per-call settings: the chDB client
+    would apply those with a SET, a read of system.settings and a restore around each statement
+    (4.8 ms instead of 1.4 ms for a small query), and it cannot stream a statement that has them.
     """
 
     def __init__(self, path: Path) -> None:
-        from chdb import session as chdb_session
+        import clickhouse_connect
 
         self.path = path
         self.lock = _FairLock()
         self.users = 0
-        self.database: str | None = None
-        self.timeout: int | None = None
-        self.session = chdb_session.Session(str(path))
+        self._timeout: int | None = None
+        self.client = clickhouse_connect.get_client(interface="chdb", path=str(path))
+        # chDB's own connection to the same engine, for streams only (`stream_direct`), opened
+        # on first use, with its own database and time limit.
+        self._direct: Connection | None = None
+        self._direct_state: tuple[str, int] | None = None
 
-    def _switch(self, database: str, timeout: int) -> None:
-        """Point the session at `database` with `timeout`, only when they change (lock held)."""
-        if self.database != database:
-            self.session.query(f"USE {quote_identifier(database)}", "CSV")
-            self.database = database
-        if self.timeout != timeout:
-            self.session.query(f"SET max_execution_time = {int(timeout)}", "CSV")
-            self.timeout = timeout
-
-    def run(self, sql: str, fmt: str, params: dict[str, object], *, database: str, timeout: int) -> object:
+    @contextmanager
+    def lease(self, database: str, timeout: int) -> Iterator[tuple[Client, dict[str, object]]]:
         with self.lock:
+            if self._timeout != timeout:
+                try:
+                    self.client.set_client_setting("max_execution_time", timeout)
+                except Exception as exc:  # the SET runs in the engine
+                    raise _failed(exc) from exc
+                self._timeout = timeout
+            self.client.database = database  # the client switches (USE) when it differs
             try:
-                self._switch(database, timeout)
-                return self.session.query(sql, fmt, params=params)
-            except Exception as exc:  # chDB raises one exception type for every engine error
-                raise WarehouseQueryError(str(exc)) from exc
+                yield self.client, {}
+            except BaseException:
+                self._flush()
+                raise
 
-    def stream(self, sql: str, fmt: str, params: dict[str, object], *, database: str, timeout: int) -> Iterator[bytes]:
-        """The output of one statement, block by block, with the lock held from the first piece
-        until the last one or until the generator is closed.
+    def _flush(self) -> None:
+        """Run a throwaway statement after a failed one (lock held). chDB 4.4 keeps the output a
+        statement had written when it failed (a CSV answer up to the row that threw, an Arrow
+        header) and hands it out as the start of the next answer on the connection: a query
+        after a failed 300,000-row one came back with 261 KB of the failed rows before its own."""
+        try:
+            self.client.raw_query("SELECT 1", fmt="TabSeparated")
+            if self._direct is not None:
+                self._direct.query("SELECT 1", "CSV")
+        except Exception:  # the engine is in trouble anyway; the caller sees the first error
+            log.warning("could not clear the engine's output after a failed statement", exc_info=True)
 
-        Any other statement on the session would cancel an open stream (chDB retires it), so the
-        lock covers the whole stream; closing early cancels the query in the engine.
+    def stream_direct(self, sql: str, params: Mapping[str, object], fmt: str, *, database: str,
+                      timeout: int) -> Iterator[bytes]:
+        """The output of one statement through chDB's own `send_query`, block by block (~0.85 MB
+        of CSV each). The caller holds the lock (a lease) from the first piece to the last or
+        until it closes the generator, which cancels the statement in the engine.
+
+        clickhouse-connect's `raw_stream` on chDB was 11-20 % slower for a 150,000-row CSV
+        (157 vs 142 ms, 191 vs 160 ms; benchmarks/warehouse_client.py): its file object copies
+        every block three more times. Values are bound by clickhouse-connect all the same.
         """
+        from clickhouse_connect.driver.binding import bind_query
+
+        if self._direct is None:
+            import chdb
+
+            self._direct = chdb.connect(str(self.path))
+        stream = None
+        try:
+            if self._direct_state != (database, timeout):
+                self._direct_state = None
+                self._direct.query(f"USE {quote_identifier(database)}", "CSV")
+                self._direct.query(f"SET max_execution_time = {int(timeout)}", "CSV")
+                self._direct_state = (database, timeout)
+            final, bound = bind_query(sql, dict(params))
+            stream = self._direct.send_query(
+                final if isinstance(final, str) else final.decode(), fmt,
+                params={k.removeprefix("param_"): v for k, v in bound.items()},
+            )
+            for piece in stream:
+                yield bytes(piece.bytes())
+            stream = None  # exhausted: nothing to cancel
+        except Exception as exc:  # chDB raises one exception type for every engine error
+            raise _failed(exc) from exc
+        finally:
+            if stream is not None:
+                try:
+                    stream.cancel()
+                except Exception:  # the engine is closing the statement anyway; never mask the cause
+                    log.warning("could not cancel a streamed statement", exc_info=True)
+
+    def close(self) -> None:
         with self.lock:
-            stream = None
-            try:
-                self._switch(database, timeout)
-                stream = self.session.send_query(sql, fmt, params=params)
-                for piece in stream:
-                    yield bytes(piece.bytes())
-                stream = None  # exhausted: nothing to cancel
-            except Exception as exc:  # chDB raises one exception type for every engine error
-                raise WarehouseQueryError(str(exc)) from exc
-            finally:
-                if stream is not None:
-                    try:
-                        stream.cancel()
-                    except Exception:  # the engine is closing the query anyway; never mask the cause
-                        log.warning("could not cancel a streamed statement", exc_info=True)
+            self.client.close()
+            if self._direct is not None:
+                self._direct.close()
 
 
 _engine: _ChdbEngine | None = None
@@ -246,7 +306,7 @@ def _open_engine(path: Path) -> _ChdbEngine:
     if holder is None:
         try:
             return _ChdbEngine(path)
-        except Exception as exc:  # chDB raises RuntimeError with the embedded server's message
+        except Exception as exc:  # the embedded server's message, wrapped by the driver
             holder = chdb_holder(path)  # taken between our look and chDB's own
             if holder is None:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -257,10 +317,114 @@ def _open_engine(path: Path) -> _ChdbEngine:
     )
 
 
-class ChdbWarehouse:
+class ClickHouseWarehouse:
+    """Orbit's statements on a clickhouse-connect client, whichever engine is behind it.
+
+    `engine_reads_files`: `load_parquet` lets the engine read the file itself (it is local to
+    the engine) instead of sending its rows over in Arrow batches.
+    """
+
+    def __init__(
+        self, lane: _Lane, *, database: str, timeouts: Mapping[Profile, float], engine_reads_files: bool
+    ) -> None:
+        self.database = database
+        self._lane = lane
+        self._timeouts = dict(timeouts)
+        self._engine_reads_files = engine_reads_files
+
+    def _lease(self, profile: Profile) -> AbstractContextManager[tuple[Client, dict[str, object]]]:
+        return self._lane.lease(self.database, int(self._timeouts[profile]))
+
+    def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
+        started = time.perf_counter()
+        with self._lease(profile) as (client, settings):
+            try:
+                result = client.query_arrow(
+                    stmt.sql, parameters=_bind(stmt.params), settings=settings, use_strings=True
+                )
+            except Exception as exc:
+                raise _failed(exc) from exc
+        log.debug("query %.1f ms, %d rows", (time.perf_counter() - started) * 1000, result.num_rows)
+        return result
+
+    def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
+        with self._lease(profile) as (client, settings):
+            try:
+                return bytes(
+                    client.raw_query(stmt.sql, parameters=_bind(stmt.params), fmt=_FORMATS[fmt], settings=settings)
+                )
+            except Exception as exc:
+                raise _failed(exc) from exc
+
+    def stream_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> Iterator[bytes]:
+        # A server sends the body as it formats blocks. A failure after the first bytes cannot
+        # change the status any more: ClickHouse then writes the error into the body between
+        # markers carrying the response's X-ClickHouse-Exception-Tag, which we watch for. chDB's
+        # client raises such a failure from read() instead (and has no tag).
+        with self._lease(profile) as (client, settings):
+            try:
+                response = client.raw_stream(
+                    stmt.sql, parameters=_bind(stmt.params), fmt=_FORMATS[fmt], settings=settings
+                )
+            except Exception as exc:
+                raise _failed(exc) from exc
+            tag = getattr(response, "headers", {}).get(_EXCEPTION_TAG_HEADER)
+            body = cast(io.BufferedIOBase, response)  # urllib3's HTTPResponse, or chDB's stream file
+            try:
+                yield from _until_server_error(iter(lambda: body.read(_STREAM_PIECE), b""), tag)
+            except WarehouseQueryError:
+                raise
+            except Exception as exc:
+                raise _failed(exc) from exc
+            finally:
+                body.close()  # chDB: cancels an unfinished statement and frees the handle
+
+    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
+        started = time.perf_counter()
+        with self._lease(profile) as (client, settings):
+            if query_id is not None:
+                # A server records the statement under this id; chDB's client drops it (an
+                # HTTP-only setting there) and the engine keeps no query log.
+                settings = {**settings, "query_id": query_id}
+            try:
+                client.command(stmt.sql, parameters=_bind(stmt.params), settings=settings)
+            except Exception as exc:
+                raise _failed(exc) from exc
+        if query_id is not None:
+            log.info("query %s took %.1f ms", query_id, (time.perf_counter() - started) * 1000)
+
+    def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
+        if self._engine_reads_files:
+            # The engine reads the file itself, in parallel; nothing passes through Python.
+            cols = ", ".join(quote_identifier(c) for c in columns)
+            sql = (
+                f"INSERT INTO {quote_identifier(table_name)} ({cols}) "
+                f"SELECT {cols} FROM file({{path:String}}, Parquet)"
+            )
+            self.command(Statement(sql, {"path": str(path.resolve())}), profile=Profile.INGEST)
+            return
+        # The server cannot see our files: send them over in Arrow batches.
+        import pyarrow.parquet as pq
+
+        with self._lease(Profile.INGEST) as (client, settings):
+            try:
+                reader = pq.ParquetFile(path)
+                for batch in reader.iter_batches(batch_size=1_000_000, columns=list(columns)):
+                    client.insert_arrow(table_name, pa.Table.from_batches([batch]), settings=settings)
+            except Exception as exc:
+                raise _failed(exc) from exc
+
+    def close(self) -> None:
+        """Give the client back (the subclasses own it)."""
+
+
+class ChdbWarehouse(ClickHouseWarehouse):
     """ClickHouse in-process (chDB), files under the data directory."""
 
-    def __init__(self, path: Path, *, database: str, timeouts: dict[Profile, float]) -> None:
+    def __init__(
+        self, path: Path, *, database: str, timeouts: Mapping[Profile, float], engine_reads_files: bool = True
+    ) -> None:
+        """`engine_reads_files=False` loads Parquet as a server backend does (tests use it)."""
         global _engine
         path = path.resolve()
         path.mkdir(parents=True, exist_ok=True)
@@ -273,52 +437,20 @@ class ChdbWarehouse:
                 )
             _engine.users += 1
             self._engine = _engine
-        self.database = database
-        self._timeouts = timeouts
+        super().__init__(self._engine, database=database, timeouts=timeouts, engine_reads_files=engine_reads_files)
         self._closed = False
-        self._engine.run(
-            f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)} ENGINE = Atomic",
-            "CSV", {}, database="default", timeout=60,
-        )
-
-    def _run(self, stmt: Statement, fmt: str, profile: Profile) -> object:
-        return self._engine.run(
-            stmt.sql, fmt, _bind_chdb(dict(stmt.params)),
-            database=self.database, timeout=int(self._timeouts[profile]),
-        )
-
-    def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
-        started = time.perf_counter()
-        result = self._run(stmt, "ArrowTable", profile)
-        assert isinstance(result, pa.Table)
-        log.debug("query %.1f ms, %d rows", (time.perf_counter() - started) * 1000, result.num_rows)
-        return result
-
-    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
-        started = time.perf_counter()
-        self._run(stmt, "CSV", profile)
-        if query_id is not None:
-            log.info("query %s took %.1f ms", query_id, (time.perf_counter() - started) * 1000)
-
-    def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
-        result = self._run(stmt, _FORMATS[fmt], profile)
-        data = result.bytes()  # type: ignore[attr-defined]  # chDB's query result object
-        return bytes(data)
+        with self._engine.lease("default", 60) as (client, _):
+            try:
+                client.command(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)} ENGINE = Atomic")
+            except Exception as exc:
+                raise _failed(exc) from exc
 
     def stream_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> Iterator[bytes]:
-        return self._engine.stream(
-            stmt.sql, _FORMATS[fmt], _bind_chdb(dict(stmt.params)),
-            database=self.database, timeout=int(self._timeouts[profile]),
-        )
-
-    def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
-        # The engine reads the file itself, in parallel; nothing passes through Python.
-        cols = ", ".join(quote_identifier(c) for c in columns)
-        sql = (
-            f"INSERT INTO {quote_identifier(table_name)} ({cols}) "
-            f"SELECT {cols} FROM file({{path:String}}, Parquet)"
-        )
-        self.command(Statement(sql, {"path": str(path.resolve())}), profile=Profile.INGEST)
+        # chDB's own send_query: faster than the client's raw_stream (`_ChdbEngine.stream_direct`).
+        with self._lease(profile):
+            yield from self._engine.stream_direct(
+                stmt.sql, _bind(stmt.params), _FORMATS[fmt], database=self.database, timeout=int(self._timeouts[profile])
+            )
 
     def close(self) -> None:
         global _engine
@@ -328,97 +460,31 @@ class ChdbWarehouse:
         with _engine_lock:
             self._engine.users -= 1
             if self._engine.users == 0 and _engine is self._engine:
-                with self._engine.lock:
-                    self._engine.session.close()
+                self._engine.close()
                 _engine = None
 
 
-class ClickHouseServerWarehouse:
+class ClickHouseServerWarehouse(ClickHouseWarehouse):
     """A ClickHouse server or cluster through clickhouse-connect (HTTP)."""
 
     def __init__(
-        self, url: str, *, database: str, timeouts: dict[Profile, float],
+        self, url: str, *, database: str, timeouts: Mapping[Profile, float],
         session_settings: Mapping[str, object] | None = None,
     ) -> None:
         """`session_settings` go with every statement (a cluster's, orbit.warehouse.cluster)."""
         import clickhouse_connect
 
-        self.database = database
-        self._timeouts = timeouts
-        self._session_settings = dict(session_settings or {})
         try:
             admin = clickhouse_connect.get_client(dsn=url)
-            admin.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            admin.command(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
             admin.close()
-            self._client = clickhouse_connect.get_client(dsn=url, database=database)
+            client = clickhouse_connect.get_client(dsn=url, database=database)
         except Exception as exc:
             raise WarehouseUnavailable("the warehouse server is not reachable") from exc
-
-    def _settings(self, profile: Profile) -> dict[str, object]:
-        return {**self._session_settings, "max_execution_time": int(self._timeouts[profile])}
-
-    def query(self, stmt: Statement, *, profile: Profile = Profile.QUERY) -> pa.Table:
-        try:
-            return self._client.query_arrow(
-                stmt.sql, parameters=_bind(dict(stmt.params)), settings=self._settings(profile),
-                use_strings=True,
-            )
-        except Exception as exc:
-            raise WarehouseQueryError(str(exc)) from exc
-
-    def query_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> bytes:
-        try:
-            return bytes(
-                self._client.raw_query(
-                    stmt.sql, parameters=_bind(dict(stmt.params)), fmt=_FORMATS[fmt],
-                    settings=self._settings(profile),
-                )
-            )
-        except Exception as exc:
-            raise WarehouseQueryError(str(exc)) from exc
-
-    def stream_bytes(self, stmt: Statement, *, fmt: str, profile: Profile = Profile.QUERY) -> Iterator[bytes]:
-        # The server sends the body as it formats blocks. A failure after the first bytes cannot
-        # change the status any more: ClickHouse then writes the error into the body between
-        # markers carrying the response's X-ClickHouse-Exception-Tag, which we watch for.
-        try:
-            response = self._client.raw_stream(
-                stmt.sql, parameters=_bind(dict(stmt.params)), fmt=_FORMATS[fmt], settings=self._settings(profile),
-            )
-        except Exception as exc:
-            raise WarehouseQueryError(str(exc)) from exc
-        tag = getattr(response, "headers", {}).get(_EXCEPTION_TAG_HEADER)
-        body = cast(io.BufferedIOBase, response)  # urllib3's HTTPResponse
-        try:
-            yield from _until_server_error(iter(lambda: body.read(_STREAM_PIECE), b""), tag)
-        except WarehouseQueryError:
-            raise
-        except Exception as exc:
-            raise WarehouseQueryError(str(exc)) from exc
-        finally:
-            body.close()
-
-    def command(self, stmt: Statement, *, profile: Profile = Profile.DDL, query_id: str | None = None) -> None:
-        settings = self._settings(profile)
-        if query_id is not None:
-            settings["query_id"] = query_id
-        try:
-            self._client.command(stmt.sql, parameters=_bind(dict(stmt.params)), settings=settings)
-        except Exception as exc:
-            raise WarehouseQueryError(str(exc)) from exc
-
-    def load_parquet(self, table_name: str, columns: Sequence[str], path: Path) -> None:
-        # The server cannot see our files: stream them over in Arrow batches.
-        import pyarrow.parquet as pq
-
-        try:
-            reader = pq.ParquetFile(path)
-            for batch in reader.iter_batches(batch_size=1_000_000, columns=list(columns)):
-                self._client.insert_arrow(
-                    table_name, pa.Table.from_batches([batch]), settings=self._session_settings or None
-                )
-        except Exception as exc:
-            raise WarehouseQueryError(str(exc)) from exc
+        self._client = client
+        super().__init__(
+            _ServerLane(client, session_settings or {}), database=database, timeouts=timeouts, engine_reads_files=False
+        )
 
     def close(self) -> None:
         self._client.close()
