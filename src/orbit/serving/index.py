@@ -37,6 +37,7 @@ class Column:
     codes: Codes
     values: pa.StringArray
     lowered: pa.StringArray | None  # lowerUTF8 of each value as the engine computes it (text filters)
+    empty: int  # the code of "" (-1: no row has it); run rows give it to people without a company
 
     def __len__(self) -> int:
         return len(self.values)
@@ -72,7 +73,7 @@ def column(values: pa.ChunkedArray | pa.Array, engine_lowered: dict[str, str] | 
             lowered = pa.array([engine_lowered.get(w, low) for w, low in
                                 zip(words.to_pylist(), lowered.to_pylist(), strict=True)], pa.string())
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return Column(_smallest(codes, len(words)), words, lowered)
+    return Column(_smallest(codes, len(words)), words, lowered, int(pc.index(words, "").as_py()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -328,8 +328,8 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
             columns[key] = pc.if_else(pa.array(~has), "", col.values.take(pa.array(col.codes[at])))
         else:  # people without a company get the dictionary's entry "" (added if it has none)
             col = companies.columns[source]
-            values, empty = col.values, pc.index(col.values, "").as_py() if not has.all() else 0
-            if empty < 0:
+            values, empty = col.values, col.empty
+            if empty < 0 and not has.all():
                 values, empty = pa.concat_arrays([values, pa.array([""], pa.string())]), len(values)
             codes32 = np.where(has, col.codes[at].astype(np.int32), np.int32(empty))
             columns[key] = pa.DictionaryArray.from_arrays(pa.array(codes32), values)
