@@ -314,7 +314,8 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
         else:
             col = people.columns[name]
             codes = pa.array(col.codes[rows])
-            columns[name] = pa.DictionaryArray.from_arrays(codes, col.values) if coded else col.values.take(codes)
+            columns[name] = (pa.DictionaryArray.from_arrays(codes, col.values) if _keeps_codes(coded, col, rows)
+                             else col.values.take(codes))
     columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
     columns["company_id"] = pa.array(people.company_ids[rows])
     for key, source in COMPANY_PROFILE.items():
@@ -323,7 +324,7 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
                 pa.array([""] * len(rows), pa.string()))
         elif source == "employee_count":
             columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
-        elif not coded:
+        elif not _keeps_codes(coded, companies.columns[source], rows):
             col = companies.columns[source]
             columns[key] = pc.if_else(pa.array(~has), "", col.values.take(pa.array(col.codes[at])))
         else:  # people without a company get the dictionary's entry "" (added if it has none)
@@ -334,6 +335,13 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
             codes32 = np.where(has, col.codes[at].astype(np.int32), np.int32(empty))
             columns[key] = pa.DictionaryArray.from_arrays(pa.array(codes32), values)
     return columns
+
+
+def _keeps_codes(coded: bool, col: Column, rows: npt.NDArray[np.integer]) -> bool:
+    """Whether a column of these rows stays dictionary-coded: only when asked and when its
+    dictionary is no larger than the rows (a file carries the whole dictionary: 300,000 company
+    names for a 556-row run made its snapshot 0.14 s instead of 0.05 s)."""
+    return coded and len(col.values) <= len(rows)
 
 
 def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
