@@ -54,7 +54,7 @@ class Worker:
         workdir: Path | None = None,
     ) -> None:
         """With `index_of` (and a `workdir` for the files it hands the engine), runs on the day
-        of the serving index are ranked in memory; the others, and every run without it, by SQL."""
+        of the serving index are ranked and hydrated from it; the others, and every run without it, by SQL."""
         self.wh, self.sessions, self.snapshot, self.settings = wh, sessions, snapshot, settings
         self.index_of, self.workdir = index_of, workdir
         self.worker_id = worker_id or worker_name()
