@@ -324,11 +324,9 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
                 pa.array([""] * len(rows), pa.string()))
         elif source == "employee_count":
             columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
-        elif not _keeps_codes(coded, companies.columns[source], rows):
-            col = companies.columns[source]
+        elif not _keeps_codes(coded, col := companies.columns[source], rows):
             columns[key] = pc.if_else(pa.array(~has), "", col.values.take(pa.array(col.codes[at])))
         else:  # people without a company get the dictionary's entry "" (added if it has none)
-            col = companies.columns[source]
             values, empty = col.values, col.empty
             if empty < 0 and not has.all():
                 values, empty = pa.concat_arrays([values, pa.array([""], pa.string())]), len(values)
@@ -356,12 +354,11 @@ def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa
     for b in np.unique(which).tolist():
         local = ordered[which == b] - (ends[b] - batches[b].num_rows)
         parts.append(batches[b].take(pa.array(local)))
-    if not parts:
+    if not parts:  # no rows asked
         return {name: pa.array([], table.schema.field(name).type) for name in table.column_names}
     gathered = pa.Table.from_batches(parts).combine_chunks()
     back = pa.array(np.argsort(order, kind="stable"))  # position in `ordered` of each asked row
-    return {name: gathered.column(name).chunk(0).take(back) if gathered.num_rows else gathered.column(name).chunk(0)
-            for name in table.column_names}
+    return {name: gathered.column(name).chunk(0).take(back) for name in table.column_names}
 
 
 def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[str, object]]:
