@@ -14,10 +14,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -51,6 +53,36 @@ def med(ms: list[float]) -> float:
 def p95(ms: list[float]) -> float:
     s = sorted(ms)
     return s[max(int(len(s) * 0.95) - 1, 0)]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+class Loop:
+    """Calls `tick()` in a thread, `every` seconds apart, from the start of a `with` block to its end."""
+
+    every = 0.0
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def add_dataset_args(ap: argparse.ArgumentParser) -> None:

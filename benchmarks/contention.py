@@ -19,14 +19,23 @@ import argparse
 import os
 import random
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
-from common import add_dataset_args, create_key, load_note, med, p95, paths, prepare, server_process
+from common import (
+    Loop,
+    add_dataset_args,
+    create_key,
+    load_note,
+    med,
+    p95,
+    paths,
+    prepare,
+    server_process,
+    verdict,
+)
 
 from runs import pick_configs, run_to_completion
 
@@ -43,43 +52,27 @@ ICP = [
 ]
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-class Previews:
+class Previews(Loop):
     """A closed-loop preview client in a thread; latencies (ms) of 2xx answers, errors counted."""
 
+    every = THINK_S
+
     def __init__(self, base: str, key: str, topics: list[int], seed: int) -> None:
+        super().__init__()
         self.http = httpx.Client(base_url=base, timeout=60, headers={"X-API-Key": key})
         self.topics, self.rng = topics, random.Random(seed)
         self.latencies: list[float] = []
         self.errors = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _body(self) -> dict[str, Any]:
-        return {"topicIds": self.rng.sample(self.topics, 3), "minScore": self.rng.choice([50, 60, 70]),
+    def tick(self) -> None:
+        body = {"topicIds": self.rng.sample(self.topics, 3), "minScore": self.rng.choice([50, 60, 70]),
                 "filters": self.rng.choice(ICP)}
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            body = self._body()
-            t = time.perf_counter()
-            resp = self.http.post("/v1/intent/audiences/preview", json=body)
-            if resp.status_code == 200:
-                self.latencies.append((time.perf_counter() - t) * 1000)
-            else:
-                self.errors += 1
-            self._stop.wait(THINK_S)
-
-    def __enter__(self) -> Previews:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        t = time.perf_counter()
+        resp = self.http.post("/v1/intent/audiences/preview", json=body)
+        if resp.status_code == 200:
+            self.latencies.append((time.perf_counter() - t) * 1000)
+        else:
+            self.errors += 1
 
     def run_for(self, seconds: float) -> None:
         with self:

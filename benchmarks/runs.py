@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import add_dataset_args, create_key, load_note, med, paths, prepare, server_process
+from common import Loop, add_dataset_args, create_key, load_note, med, paths, prepare, server_process, verdict
 
 TARGET_TYPICAL_S = 0.3
 TARGET_CAPPED_S = 1.0
@@ -39,10 +39,6 @@ TARGET_TTFB_MS = 50.0
 TARGET_RSS_MB = 100.0
 STRICT = {"role.seniority": {"values": ["director", "vp", "c_suite"]}, "contact.hasBusinessEmail": True,
           "company.industries": {"values": ["software development"]}}
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 def pick_configs(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -113,26 +109,17 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-class RssWatch:
+class RssWatch(Loop):
     """The server's peak RSS growth over a `with` block, sampled every 5 ms."""
 
+    every = 0.005
+
     def __init__(self, pid: int) -> None:
+        super().__init__()
         self.pid, self.base, self.peak = pid, rss_mb(pid), 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid))
-            time.sleep(0.005)
-
-    def __enter__(self) -> RssWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def tick(self) -> None:
+        self.peak = max(self.peak, rss_mb(self.pid))
 
     @property
     def growth(self) -> float:
