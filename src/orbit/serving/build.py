@@ -20,9 +20,19 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from orbit.serving.index import Base, Column, Companies, IndexKey, People, Postings, ServingIndex, column
+from orbit.serving.index import (
+    Base,
+    Column,
+    Companies,
+    IndexKey,
+    People,
+    Postings,
+    ServingIndex,
+    breakdown_groups,
+    column,
+)
 from orbit.warehouse import serving_sql
-from orbit.warehouse.audience_sql import COMPANY_COLUMNS, FLAGS, PERSON_COLUMNS
+from orbit.warehouse.audience_sql import BREAKDOWNS, COMPANY_COLUMNS, FLAGS, PERSON_COLUMNS
 from orbit.warehouse.backend import Warehouse
 
 log = logging.getLogger("orbit.serving")
@@ -138,7 +148,8 @@ def build_base(wh: Warehouse, catalog_version: int, directory: Path | None) -> B
     )
     if people.profile.num_rows != len(ids):
         raise RuntimeError("persons changed while the serving index was built")
-    return Base(catalog_version, people, companies, str(path) if path else None, time.perf_counter() - started)
+    return Base(catalog_version, people, companies, str(path) if path else None, time.perf_counter() - started,
+                breakdown_groups(people, companies, BREAKDOWNS))
 
 
 def build_postings(wh: Warehouse, day: date, people: People) -> tuple[Postings, int]:

@@ -133,6 +133,62 @@ class People:
                 + sum(c.nbytes for c in self.columns.values()) + sum(int(f.nbytes) for f in self.flags.values()))
 
 
+# Breakdown columns are packed into one code per person while the product of their dictionary
+# sizes stays below this: one gather and one bincount then count several columns at once.
+PACKED_CODES = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownGroup:
+    """Breakdown columns packed per person row in mixed radix (first column most significant):
+    counting an audience's values is one gather and one bincount for the whole group, instead of
+    one (two, through the company) random gathers per column. A company column's last code
+    (`len(column)`) stands for people without a company, who count for none of its values."""
+
+    names: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]  # ("p" or "c", column) of each name
+    columns: tuple[Column, ...]
+    dims: tuple[int, ...]
+    codes: Codes
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.codes.nbytes)
+
+
+def breakdown_groups(people: People, companies: Companies,
+                     wanted: dict[str, tuple[str, str]]) -> tuple[BreakdownGroup, ...]:
+    """`wanted`: breakdown name -> ("p" or "c", column), as `audience_sql.BREAKDOWNS`."""
+    has = people.company_row >= 0
+    at = np.where(has, people.company_row, 0)
+    parts: list[tuple[str, Column, int, npt.NDArray[np.int64]]] = []
+    for name, (level, column_name) in wanted.items():
+        if level == "p":
+            col = people.columns[column_name]
+            parts.append((name, col, len(col), col.codes.astype(np.int64)))
+        else:
+            col = companies.columns[column_name]
+            codes = col.codes[at].astype(np.int64) if len(companies.ids) else np.zeros(len(has), np.int64)
+            parts.append((name, col, len(col) + 1, np.where(has, codes, len(col))))
+    grouped: list[list[tuple[str, Column, int, npt.NDArray[np.int64]]]] = []
+    size = PACKED_CODES
+    for part in parts:
+        if not grouped or size * part[2] > PACKED_CODES:
+            grouped.append([])
+            size = 1
+        grouped[-1].append(part)
+        size *= part[2]
+    out = []
+    for group in grouped:
+        packed = np.zeros(len(has), np.int64)
+        for _, _, dim, codes in group:
+            packed = packed * dim + codes
+        out.append(BreakdownGroup(tuple(g[0] for g in group), tuple(wanted[g[0]] for g in group),
+                                  tuple(g[1] for g in group),
+                                  tuple(g[2] for g in group), _smallest(packed, int(np.prod([g[2] for g in group])))))
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Base:
     """What does not change with the day: people and companies, built per catalogue version
@@ -143,6 +199,7 @@ class Base:
     companies: Companies
     profile_path: str | None  # the memory-mapped file behind people.profile
     build_seconds: float
+    breakdowns: tuple[BreakdownGroup, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +212,34 @@ class IndexKey:
     catalog_version: int
 
 
+class VerdictCache:
+    """Verdict arrays of the filters seen (one per dictionary value or packed code), bounded by
+    bytes: a company-name filter's verdicts are as long as the 300,000 names, and clients choose
+    how many distinct filters they send. Past the bound everything is dropped (recomputing one
+    costs a dictionary scan, well under a millisecond)."""
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._items: dict[Hashable, npt.NDArray[np.bool_]] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> npt.NDArray[np.bool_] | None:
+        return self._items.get(key)
+
+    def put(self, key: Hashable, value: npt.NDArray[np.bool_]) -> None:
+        with self._lock:
+            if self._bytes + value.nbytes > self.max_bytes:
+                self._items.clear()
+                self._bytes = 0
+            if key not in self._items:
+                self._bytes += value.nbytes
+            self._items[key] = value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass(frozen=True, slots=True)
 class ServingIndex:
     key: IndexKey
@@ -165,7 +250,7 @@ class ServingIndex:
     answer_cache_entries: int = 512  # answers remembered (serving.query.remembered); 0: none
     # Caches that live as long as the index (its data never changes): one verdict per distinct
     # value for each filter seen, and remembered answers (serving.query.remembered).
-    verdicts: dict[Hashable, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    verdicts: VerdictCache = field(default_factory=lambda: VerdictCache())
     answers: OrderedDict[Hashable, object] = field(default_factory=OrderedDict)
     answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -184,4 +269,5 @@ class ServingIndex:
     @property
     def nbytes(self) -> int:
         """Bytes held in memory (arrays and dictionaries)."""
-        return self.people.nbytes + self.companies.nbytes + self.postings.nbytes
+        return (self.people.nbytes + self.companies.nbytes + self.postings.nbytes
+                + sum(g.nbytes for g in self.base.breakdowns))

@@ -17,9 +17,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbit.serving.index import Column, Rows, ServingIndex
+from orbit.serving.index import BreakdownGroup, Column, Rows, ServingIndex
 from orbit.warehouse.audience_sql import (
-    BREAKDOWNS,
     AudienceSpec,
     CountAndBreakdowns,
     Flag,
@@ -32,6 +31,9 @@ from orbit.warehouse.audience_sql import (
 
 # Below this share of people with postings, merging topics by sorting beats the dense arrays.
 SPARSE_SHARE = 1 / 32
+# Up to this many rows (a preview's sample, a results page), ordering sorts only the people at or
+# above the rows' lowest score.
+PAGE_SORT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +118,16 @@ def _merge(index: ServingIndex, spec: AudienceSpec) -> Selection:
         best = np.maximum.reduceat(all_scores, starts)
         overlap = np.diff(np.r_[starts, len(all_rows)]).astype(np.uint8)
     else:
-        best_all = np.zeros(n_people, np.uint8)
-        count_all = np.zeros(n_people, np.uint8)  # at most 250 topics: fits
-        for _, r, s in slices:  # a person appears once per topic, so plain fancy updates are exact
-            best_all[r] = np.maximum(best_all[r], s)
-            count_all[r] += 1
-        rows = np.flatnonzero(count_all >= need).astype(np.uint32)
-        best, overlap = best_all[rows], count_all[rows]
+        # One 16-bit cell per person: overlap in the high byte, best score in the low byte; a
+        # person appears once per topic, so one gather and one scatter per topic are exact.
+        cells = np.zeros(n_people, np.uint16)  # at most 250 topics: the overlap fits
+        for _, r, s in slices:
+            cell = cells[r]
+            cell += 256
+            cells[r] = np.maximum(cell, (cell & 0xFF00) | s)
+        rows = np.flatnonzero(cells >= need << 8).astype(np.uint32)
+        cell = cells[rows]
+        best, overlap = (cell & 0xFF).astype(np.uint8), (cell >> 8).astype(np.uint8)
         return Selection(rows, best, overlap, tuple(slices), len(rows))
     keep = overlap >= need
     return Selection(rows[keep], best[keep], overlap[keep], tuple(slices), int(keep.sum()))
@@ -159,10 +164,28 @@ def _value_verdicts(index: ServingIndex, pred: ValuesIn | Terms) -> npt.NDArray[
         verdicts: npt.NDArray[np.bool_] = np.asarray(hits.to_numpy(zero_copy_only=False), dtype=np.bool_)
     else:
         verdicts = _text_matches(col, pred)
-    if len(cache) > 4096:  # distinct filters seen; a bound, not a tuning knob
-        cache.clear()
-    cache[pred] = verdicts
+    cache.put(pred, verdicts)
     return verdicts
+
+
+def _packed_verdicts(index: ServingIndex, pred: ValuesIn | Terms) -> tuple[BreakdownGroup, npt.NDArray[np.bool_]] | None:
+    """For a company column packed in a breakdown group: the group and one verdict per packed
+    code (people without a company fail, as below), so the filter is one gather per candidate
+    instead of three (person -> company -> code)."""
+    for group in index.base.breakdowns:
+        for axis, source in enumerate(group.sources):
+            if source != ("c", pred.column):
+                continue
+            key = ("packed", pred)
+            table = index.verdicts.get(key)
+            if table is None:
+                values = np.append(_value_verdicts(index, pred), False)  # last code: no company
+                shape = [1] * len(group.dims)
+                shape[axis] = group.dims[axis]
+                table = np.ascontiguousarray(np.broadcast_to(values.reshape(shape), group.dims)).ravel()
+                index.verdicts.put(key, table)
+            return group, table
+    return None
 
 
 def _keep(index: ServingIndex, pred: Predicate, rows: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
@@ -176,6 +199,9 @@ def _keep(index: ServingIndex, pred: Predicate, rows: npt.NDArray[np.uint32]) ->
         col = _column(index, "person", pred.column)
         assert col is not None
         return _value_verdicts(index, pred)[col.codes[rows]]
+    if not isinstance(pred, Range) and (packed := _packed_verdicts(index, pred)) is not None:
+        group, table = packed
+        return table[group.codes[rows]]
     company = people.company_row[rows]
     has = company >= 0
     out = np.zeros(len(rows), np.bool_)
@@ -195,11 +221,16 @@ def _keep(index: ServingIndex, pred: Predicate, rows: npt.NDArray[np.uint32]) ->
     return out
 
 
+def _cost(pred: Predicate) -> int:
+    """Random gathers per candidate: a flag one, a person column two, a company column three."""
+    return 0 if isinstance(pred, Flag) else 1 if pred.level == "person" else 2
+
+
 def select(index: ServingIndex, spec: AudienceSpec) -> Selection:
     """The audience: topics, scores and overlap first, then every predicate (AND)."""
     sel = _merge(index, spec)
     rows, best, overlap = sel.rows, sel.best, sel.overlap
-    for pred in spec.predicates:
+    for pred in sorted(spec.predicates, key=_cost):  # AND: any order, the cheap gathers first
         if not len(rows):
             break
         keep = _keep(index, pred, rows)
@@ -210,31 +241,31 @@ def select(index: ServingIndex, spec: AudienceSpec) -> Selection:
 def count_and_breakdowns(index: ServingIndex, sel: Selection, *, top: int = 10) -> CountAndBreakdowns:
     """Count and the `top` values of each breakdown (empty values skipped), as the SQL path."""
     out: dict[str, list[tuple[str, int]]] = {}
-    company = index.people.company_row[sel.rows]
-    at = company[company >= 0]
-    for name, (alias, col_name) in BREAKDOWNS.items():
-        if alias == "p":
-            col = index.people.columns[col_name]
-            codes = col.codes[sel.rows]
-        else:
-            col = index.companies.columns[col_name]
-            codes = col.codes[at]
-        counts = np.bincount(codes, minlength=len(col))
-        pairs = [(value, int(counts[i])) for i in np.flatnonzero(counts).tolist() if (value := col.value(i))]
-        pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-        out[name] = pairs[:top]
+    for group in index.base.breakdowns:
+        counts = np.bincount(group.codes[sel.rows], minlength=int(np.prod(group.dims))).reshape(group.dims)
+        for axis, (name, col) in enumerate(zip(group.names, group.columns, strict=True)):
+            others = tuple(a for a in range(len(group.dims)) if a != axis)
+            of_values = counts.sum(axis=others)[:len(col)]  # a company column's last: no company
+            pairs = [(value, int(of_values[i])) for i in np.flatnonzero(of_values).tolist() if (value := col.value(i))]
+            pairs.sort(key=lambda kv: (-kv[1], kv[0]))
+            out[name] = pairs[:top]
     return CountAndBreakdowns(sel.total, out)
 
 
 def _ordered(sel: Selection, want: int) -> npt.NDArray[np.intp]:
     """Positions in `sel` of its first `want` people by score desc, overlap desc, person id asc
-    (row numbers follow person ids)."""
-    key = ((255 - sel.best.astype(np.uint64)) << np.uint64(48)) | (
-        (255 - sel.overlap.astype(np.uint64)) << np.uint64(32)) | sel.rows.astype(np.uint64)
-    if want < len(key):
-        part = np.argpartition(key, want - 1)[:want]
-        return part[np.argsort(key[part], kind="stable")]
-    return np.argsort(key, kind="stable")
+    (rows, and so positions, follow person ids). A stable sort of a 16-bit key is a radix sort;
+    for a page, only the people at or above the page's lowest score are sorted."""
+    candidates: npt.NDArray[np.intp] | None = None
+    if want <= PAGE_SORT and want < sel.total:
+        at_least = np.cumsum(np.bincount(sel.best, minlength=256)[::-1])  # [k]: people scoring >= 255 - k
+        lowest = 255 - int(np.searchsorted(at_least, want))
+        candidates = np.flatnonzero(sel.best >= lowest)
+    best = sel.best if candidates is None else sel.best[candidates]
+    overlap = sel.overlap if candidates is None else sel.overlap[candidates]
+    key = ((255 - best).astype(np.uint16) << 8) | (255 - overlap)
+    order = np.argsort(key, kind="stable")[:want]
+    return order if candidates is None else candidates[order]
 
 
 def top_rows(index: ServingIndex, sel: Selection, *, limit: int, offset: int = 0) -> list[RankedRow]:
