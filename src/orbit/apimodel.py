@@ -3,7 +3,8 @@ patterns that several schemas share."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 from pydantic.alias_generators import to_camel
@@ -13,6 +14,32 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
+
+
+_REQUIRED = object()
+
+
+@cache
+def _wire_fields(cls: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
+    return tuple((name, f.serialization_alias or f.alias or name,
+                  _REQUIRED if f.is_required() else f.get_default(call_default_factory=True))
+                 for name, f in cls.model_fields.items())
+
+
+def wire(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """What `cls(**values).model_dump(mode="json", by_alias=True)` gives, without validating:
+    for hot answers whose values this process made itself, already of the fields' JSON types
+    (nested models as `wire` dicts). A preview's 50 sample rows cost 0.7 ms to validate, all of
+    it holding the GIL; tests validate these dicts against the models instead."""
+    out: dict[str, Any] = {}
+    for name, key, default in _wire_fields(cls):
+        value = values.get(name, default)
+        if value is _REQUIRED:
+            raise TypeError(f"{cls.__name__}.{name} is required")
+        out[key] = value
+    if not values.keys() <= cls.model_fields.keys():
+        raise TypeError(f"{cls.__name__} has no field {sorted(values.keys() - cls.model_fields.keys())}")
+    return out
 
 
 def _integral(value: object) -> object:

@@ -24,7 +24,7 @@ from orbit.audiences.schemas import (
 )
 from orbit.http.auth import CurrentPrincipal
 from orbit.http.deps import DbSession, WarehouseDep
-from orbit.http.envelope import Envelope, envelope, rendered
+from orbit.http.envelope import Envelope, envelope, rendered_wire
 from orbit.http.openapi import errors, merge
 from orbit.serving.deps import ServingIndexDep
 from orbit.topics.deps import CatalogDep
@@ -37,7 +37,7 @@ NO_SLOT = errors(SLOTS_FULL="`active` needs a free audience slot and none is lef
 
 def _vocab(request: Request, snap: Snapshot) -> Vocabulary:
     cache: service.FilterCatalogCache = request.app.state.filter_catalog
-    return service.vocabulary(snap, cache.current(snap))
+    return cache.vocabulary(snap)
 
 
 def _raw(model: Any) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def preview_audience(
     """Count, breakdowns and up to 50 masked sample people on the newest (or given) data date."""
     raw = _raw(body)
     result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date, index=index)
-    return rendered(PreviewRead.of(result, row_shape(raw, shape)))
+    return rendered_wire(PreviewRead.wire(result, row_shape(raw, shape)))
 
 
 @router.get("", response_model=Envelope[list[AudienceRead]])

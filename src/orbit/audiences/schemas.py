@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue, StrictInt
 
-from orbit.apimodel import NOT_BLANK, ApiModel, Integral
+from orbit.apimodel import NOT_BLANK, ApiModel, Integral, wire
 from orbit.audiences import config as cfg
 from orbit.audiences import service
 from orbit.metadata.models import Audience
@@ -306,28 +306,33 @@ def row_shape(raw: Mapping[str, Any], requested: RowShape | None) -> RowShape:
     return "g2" if cfg.is_g2_notation(raw) else "g3"
 
 
-def sample_row(row: service.PersonRow) -> SampleRow:
+def sample_row(row: service.PersonRow) -> dict[str, Any]:
+    """A `SampleRow` in its JSON form (`wire`: built without validation, as previews are hot)."""
     p = row.profile
-    matched = [MatchedTopicRead(topic_id=m.topic_id, topic_name=m.topic_name, type=m.type,
-                                industry=m.industry, category=m.category) for m in row.matched]
-    return SampleRow(
-        hashed_email=str(p.get("hashed_email", "")),
-        company=SampleCompany(name=_s(p.get("company_name")), domain=_s(p.get("company_domain")),
-                              industry=_s(p.get("company_industry"))),
-        intent=IntentRead(score=row.rank_score, topic_overlap=row.overlap, matched_topics=matched),
-        **g2_contact(p, score=row.rank_score, overlap=row.overlap, topic_ids=[m.topic_id for m in matched],
-                     topic_name=matched[0].topic_name if matched else None, masked=True),
-    )
+    matched = [wire(MatchedTopicRead, {"topic_id": m.topic_id, "topic_name": m.topic_name, "type": m.type,
+                                       "industry": m.industry, "category": m.category}) for m in row.matched]
+    return wire(SampleRow, {
+        "hashed_email": str(p.get("hashed_email", "")),
+        "company": wire(SampleCompany, {"name": _s(p.get("company_name")), "domain": _s(p.get("company_domain")),
+                                        "industry": _s(p.get("company_industry"))}),
+        "intent": wire(IntentRead, {"score": row.rank_score, "topic_overlap": row.overlap, "matched_topics": matched}),
+        **_wire_contact(p, row),
+    })
 
 
-def g2_sample_row(row: service.PersonRow) -> G2SampleRow:
+def g2_sample_row(row: service.PersonRow) -> dict[str, Any]:
+    """A `G2SampleRow` in its JSON form (see `sample_row`)."""
     p = row.profile
     hashed = str(p.get("hashed_email", ""))
-    return G2SampleRow(
-        hem=hashed, hashed_email=hashed, company=_s(p.get("company_name")),
-        **g2_contact(p, score=row.rank_score, overlap=row.overlap, topic_ids=[m.topic_id for m in row.matched],
-                     topic_name=row.matched[0].topic_name if row.matched else None, masked=True),
-    )
+    return wire(G2SampleRow, {"hem": hashed, "hashed_email": hashed, "company": _s(p.get("company_name")),
+                              **_wire_contact(p, row)})
+
+
+def _wire_contact(p: Mapping[str, Any], row: service.PersonRow) -> dict[str, Any]:
+    contact = g2_contact(p, score=row.rank_score, overlap=row.overlap, topic_ids=[m.topic_id for m in row.matched],
+                         topic_name=row.matched[0].topic_name if row.matched else None, masked=True)
+    contact["email_hashes"] = contact["email_hashes"].model_dump(mode="json", by_alias=True)
+    return contact
 
 
 class PreviewRead(ApiModel):
@@ -342,12 +347,15 @@ class PreviewRead(ApiModel):
     preview_key: str
 
     @classmethod
-    def of(cls, p: service.Preview, shape: RowShape = "g3") -> PreviewRead:
-        return cls(
+    def wire(cls, p: service.Preview, shape: RowShape = "g3") -> dict[str, Any]:
+        """The answer in its JSON form: everything but the sample validated as usual, the sample
+        rows built by `wire` (tests validate whole answers against this model)."""
+        out = cls(
             config_hash=p.config.config_hash, data_date=p.data_date, total_count=p.total,
             breakdowns={k: [Bucket(value=v, label=cfg.label_for(v), count=n) for v, n in vals]
                         for k, vals in p.breakdowns.items()},
-            sample=[g2_sample_row(r) for r in p.sample] if shape == "g2" else [sample_row(r) for r in p.sample],
-            applied_filters=p.config.applied_filters,
+            sample=[], applied_filters=p.config.applied_filters,
             normalized_config=p.config.public_json(), preview_key=f"{p.config.config_hash[:16]}:{p.data_date.isoformat()}",
-        )
+        ).model_dump(mode="json", by_alias=True)
+        out["sample"] = [g2_sample_row(r) for r in p.sample] if shape == "g2" else [sample_row(r) for r in p.sample]
+        return out

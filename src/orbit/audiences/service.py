@@ -24,6 +24,7 @@ from orbit.metadata.models import Audience, Organization
 from orbit.metadata.scoping import find_owned, list_owned
 from orbit.serving import query as serving
 from orbit.serving.index import ServingIndex
+from orbit.topics.inventory import Inventory
 from orbit.topics.service import Snapshot
 from orbit.warehouse import audience_sql, catalog
 from orbit.warehouse.backend import Warehouse
@@ -48,6 +49,7 @@ class FilterCatalogCache:
         self._lock = threading.Lock()
         self._version: int | None = None
         self._build: catalog.CatalogBuild | None = None
+        self._vocabulary: tuple[Inventory, catalog.CatalogBuild, cfg.Vocabulary] | None = None
 
     def current(self, snap: Snapshot) -> catalog.CatalogBuild:
         version = snap.stamp.catalog_version
@@ -58,6 +60,17 @@ class FilterCatalogCache:
                 self._build = catalog.read(self._wh)
                 self._version = version
             return self._build
+
+    def vocabulary(self, snap: Snapshot) -> cfg.Vocabulary:
+        """What configs are checked against, built once per inventory and catalogue (11,000
+        topic ids and every filter value: 0.3 ms that every preview paid)."""
+        build = self.current(snap)
+        held = self._vocabulary
+        if held is not None and held[0] is snap.inventory and held[1] is build:
+            return held[2]
+        vocab = vocabulary(snap, build)
+        self._vocabulary = (snap.inventory, build, vocab)
+        return vocab
 
 
 def vocabulary(snap: Snapshot, build: catalog.CatalogBuild) -> cfg.Vocabulary:

@@ -43,7 +43,7 @@ NOT_MATERIALIZED = errors(
 
 def _vocab(request: Request, snap: Snapshot) -> Vocabulary:
     cache: audiences.FilterCatalogCache = request.app.state.filter_catalog
-    return audiences.vocabulary(snap, cache.current(snap))
+    return cache.vocabulary(snap)
 
 
 QUERY_MATERIALIZING: dict[int | str, dict[str, object]] = {
