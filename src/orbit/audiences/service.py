@@ -257,23 +257,37 @@ class AudiencePageOfRows:
     served_from: str  # "index" or "warehouse"
 
 
+# The profile keys a masked sample row reads (schemas.sample_row and g2_sample_row; a test builds
+# samples from whole profiles and from these keys only and compares them).
+SAMPLE_KEYS = frozenset({
+    "hashed_email", "first_name", "last_name", "age_range", "gender", "city", "state", "country", "job_title",
+    "is_b2b", "is_b2c",
+    "seniority", "department", "company_name", "company_domain", "company_industry", "company_size",
+    "company_revenue_range", "company_city", "company_state",
+})
+
+
 def evaluate(
-    wh: Warehouse, index: ServingIndex | None, spec: audience_sql.AudienceSpec, *, limit: int, offset: int = 0
+    wh: Warehouse, index: ServingIndex | None, spec: audience_sql.AudienceSpec, *, limit: int, offset: int = 0,
+    keys: frozenset[str] | None = None,
 ) -> AudiencePageOfRows:
     """The audience answered from the serving index when it holds the spec's day (and supports
-    every filter), else from the warehouse: the same answer either way (tests compare them)."""
+    every filter), else from the warehouse: the same answer either way (tests compare them).
+    `keys`: the profile keys needed (None: all; the index path fetches only these)."""
     if index is not None and serving.supports(index, spec):
-        return serving.remembered(index, (spec, limit, offset), lambda: _from_index(index, spec, limit, offset))
+        return serving.remembered(index, (spec, limit, offset, keys),
+                                  lambda: _from_index(index, spec, limit, offset, keys))
     counted = audience_sql.count_and_breakdowns(wh, spec)
     rows = audience_sql.top_rows(wh, spec, limit=limit, offset=offset) if offset < counted.total else []
     return AudiencePageOfRows(counted, rows, audience_sql.profiles(wh, [r.person_id for r in rows]), "warehouse")
 
 
-def _from_index(index: ServingIndex, spec: audience_sql.AudienceSpec, limit: int, offset: int) -> AudiencePageOfRows:
+def _from_index(index: ServingIndex, spec: audience_sql.AudienceSpec, limit: int, offset: int,
+                keys: frozenset[str] | None) -> AudiencePageOfRows:
     sel = serving.select(index, spec)
     counted = serving.count_and_breakdowns(index, sel)
     rows = serving.top_rows(index, sel, limit=limit, offset=offset) if offset < counted.total else []
-    return AudiencePageOfRows(counted, rows, serving.profiles(index, [r.person_id for r in rows]), "index")
+    return AudiencePageOfRows(counted, rows, serving.profiles(index, [r.person_id for r in rows], keys), "index")
 
 
 def preview(
@@ -284,7 +298,7 @@ def preview(
     config = require_config(raw, vocab)
     day = resolve_data_date(snap, data_date)
     spec = cfg.to_spec(config, day)
-    page = evaluate(wh, index, spec, limit=SAMPLE_SIZE)
+    page = evaluate(wh, index, spec, limit=SAMPLE_SIZE, keys=SAMPLE_KEYS)
     sample = _person_rows(snap, page.rows, page.profiles)
     return Preview(config, day, page.counted.total, page.counted.breakdowns, sample)
 

@@ -8,7 +8,7 @@ decided once per distinct value (dictionary), so a filter costs one gather per c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -328,18 +328,25 @@ def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
     return pa.table(columns)
 
 
-def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, coded: bool) -> dict[str, pa.Array]:
+def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, coded: bool,
+                     keys: Collection[str] | None = None) -> dict[str, pa.Array]:
     """The profile columns of these person rows (`PROFILE_ORDER`, is_b2b, is_b2c, company_id and
     the `COMPANY_PROFILE` keys) as the SQL LEFT JOIN gives them: missing companies as "" and 0.
     `coded`: text columns stay dictionary-coded as in the index (nothing copied but the codes:
-    for a run's rows); otherwise their values are taken (cheaper for a page of sample rows)."""
+    for a run's rows); otherwise their values are taken (cheaper for a page of sample rows).
+    `keys`: only these columns (None: all)."""
     people, companies = index.people, index.companies
     company = people.company_row[rows]
     has = company >= 0
     at = np.where(has, company, 0)
     columns: dict[str, pa.Array] = {}
-    wide = _take_arrays(people.profile, rows)
+    profile = people.profile
+    if keys is not None:
+        profile = profile.select([name for name in profile.column_names if name in keys])
+    wide = _take_arrays(profile, rows)
     for name in PROFILE_ORDER:
+        if keys is not None and name not in keys:
+            continue
         if name in wide:
             columns[name] = wide[name]
         else:
@@ -350,6 +357,8 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
     columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
     columns["company_id"] = pa.array(people.company_ids[rows])
     for key, source in COMPANY_PROFILE.items():
+        if keys is not None and key not in keys:
+            continue
         if not len(companies.ids):
             columns[key] = pa.array(np.zeros(len(rows), np.uint32)) if source == "employee_count" else (
                 pa.array([""] * len(rows), pa.string()))
@@ -392,14 +401,16 @@ def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa
     return {name: gathered.column(name).chunk(0).take(back) for name in table.column_names}
 
 
-def profiles(index: ServingIndex, person_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+def profiles(index: ServingIndex, person_ids: Sequence[int],
+             keys: Collection[str] | None = None) -> dict[int, dict[str, object]]:
     """The sample profile columns of these people, by person id: the keys and values
-    `audience_sql.profiles` answers (companies missing give the LEFT JOIN's defaults)."""
+    `audience_sql.profiles` answers (companies missing give the LEFT JOIN's defaults); only
+    `keys` when given (a masked sample shows a third fewer columns)."""
     if not person_ids:
         return {}
     ids = np.asarray(person_ids, dtype=np.uint32)
     columns = {"person_id": ids.tolist(), **{k: v.to_pylist() for k, v in _profile_columns(
-        index, np.searchsorted(index.people.ids, ids), coded=False).items()}}
+        index, np.searchsorted(index.people.ids, ids), coded=False, keys=keys).items()}}
     names = list(columns)
     return {int(pid): dict(zip(names, record, strict=True))
             for pid, record in zip(ids.tolist(), zip(*columns.values(), strict=True), strict=True)}
