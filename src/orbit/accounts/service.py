@@ -169,7 +169,10 @@ def revoke_api_key(session: Session, *, key_ref: str) -> ApiKey:
 
 
 def _active_org(session: Session, org_id: str) -> Organization:
-    org = session.get(Organization, org_id)
+    return _check_org(session.get(Organization, org_id))
+
+
+def _check_org(org: Organization | None) -> Organization:
     if org is None:
         raise Unauthorized("the credentials name no known organization")
     if not org.is_active:
@@ -183,13 +186,18 @@ def authenticate_api_key(session: Session, *, raw: str, now: datetime | None = N
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         raise Unauthorized("X-API-Key must be an Orbit API key (sk_...)")
     digest = hash_key(raw)
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    # Key and organization in one statement: every authenticated request pays for it.
+    found = session.execute(
+        select(ApiKey, Organization).outerjoin(Organization, Organization.id == ApiKey.organization_id)
+        .where(ApiKey.key_hash == digest)
+    ).first()
     # The lookup is by hash, so timing reveals nothing about the key; compare anyway.
-    if key is None or not hmac.compare_digest(key.key_hash, digest):
+    if found is None or not hmac.compare_digest(found[0].key_hash, digest):
         raise Unauthorized("the API key is not valid")
+    key, org = found
     if key.revoked_at is not None:
         raise Unauthorized("the API key has been revoked")
-    org = _active_org(session, key.organization_id)
+    _check_org(org)
     if touch:
         touch_api_key(session, key_id=key.id, now=now)
     return Principal(org.id, org.name, PrincipalKind.API_KEY, key.id, org.audience_slots)

@@ -238,7 +238,8 @@ def all_email_hashes(p: Mapping[str, Any]) -> EmailHashes:
 
 
 def g2_contact(
-    p: Mapping[str, Any], *, score: int, overlap: int, topic_ids: Sequence[int], topic_name: str | None, masked: bool
+    p: Mapping[str, Any], *, score: int, overlap: int, topic_ids: Sequence[int], topic_name: str | None, masked: bool,
+    hashes: bool = True,
 ) -> dict[str, Any]:
     """The `G2Contact` fields of a profile (snapshot or profile columns) with its intent. Masked
     (preview samples): names initialised; e-mails, phones, LinkedIn, headline, zip, company domain
@@ -270,7 +271,7 @@ def g2_contact(
         "emails": None if masked or not emails else ", ".join(emails),
         "personal_email": None if masked else personal, "personal_emails": None if masked else personal,
         "business_email": None if masked else business, "business_emails": None if masked else business,
-        "email_hashes": _hashes(email, _s(p.get("hashed_email")), masked=masked),
+        **({"email_hashes": _hashes(email, _s(p.get("hashed_email")), masked=masked)} if hashes else {}),
     }
 
 
@@ -330,8 +331,8 @@ def g2_sample_row(row: service.PersonRow) -> dict[str, Any]:
 
 def _wire_contact(p: Mapping[str, Any], row: service.PersonRow) -> dict[str, Any]:
     contact = g2_contact(p, score=row.rank_score, overlap=row.overlap, topic_ids=[m.topic_id for m in row.matched],
-                         topic_name=row.matched[0].topic_name if row.matched else None, masked=True)
-    contact["email_hashes"] = contact["email_hashes"].model_dump(mode="json", by_alias=True)
+                         topic_name=row.matched[0].topic_name if row.matched else None, masked=True, hashes=False)
+    contact["email_hashes"] = wire(EmailHashes, {"sha256": _s(p.get("hashed_email")), "sha1": None, "md5": None})
     return contact
 
 

@@ -147,9 +147,9 @@ class BreakdownGroup:
 
     names: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]  # ("p" or "c", column) of each name
-    columns: tuple[Column, ...]
     dims: tuple[int, ...]
     codes: Codes
+    labels: tuple[tuple[str, ...], ...]  # each column's values as Python strings, by code
 
     @property
     def nbytes(self) -> int:
@@ -180,12 +180,14 @@ def breakdown_groups(people: People, companies: Companies,
         size *= part[2]
     out = []
     for group in grouped:
+        dims = tuple(dim for _, _, dim, _ in group)
         packed = np.zeros(len(has), np.int64)
         for _, _, dim, codes in group:
             packed = packed * dim + codes
-        out.append(BreakdownGroup(tuple(g[0] for g in group), tuple(wanted[g[0]] for g in group),
-                                  tuple(g[1] for g in group),
-                                  tuple(g[2] for g in group), _smallest(packed, int(np.prod([g[2] for g in group])))))
+        out.append(BreakdownGroup(
+            names=tuple(name for name, _, _, _ in group), sources=tuple(wanted[name] for name, _, _, _ in group),
+            dims=dims, codes=_smallest(packed, int(np.prod(dims))),
+            labels=tuple(tuple(col.values.to_pylist()) for _, col, _, _ in group)))
     return tuple(out)
 
 

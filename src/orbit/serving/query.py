@@ -243,10 +243,10 @@ def count_and_breakdowns(index: ServingIndex, sel: Selection, *, top: int = 10) 
     out: dict[str, list[tuple[str, int]]] = {}
     for group in index.base.breakdowns:
         counts = np.bincount(group.codes[sel.rows], minlength=int(np.prod(group.dims))).reshape(group.dims)
-        for axis, (name, col) in enumerate(zip(group.names, group.columns, strict=True)):
+        for axis, (name, labels) in enumerate(zip(group.names, group.labels, strict=True)):
             others = tuple(a for a in range(len(group.dims)) if a != axis)
-            of_values = counts.sum(axis=others)[:len(col)]  # a company column's last: no company
-            pairs = [(value, int(of_values[i])) for i in np.flatnonzero(of_values).tolist() if (value := col.value(i))]
+            of_values = counts.sum(axis=others)[:len(labels)].tolist()  # a company column's last: no company
+            pairs = [(value, n) for value, n in zip(labels, of_values, strict=True) if n and value]
             pairs.sort(key=lambda kv: (-kv[1], kv[0]))
             out[name] = pairs[:top]
     return CountAndBreakdowns(sel.total, out)
