@@ -32,12 +32,13 @@ from orbit.accounts import service as accounts
 from orbit.control import client as control
 from orbit.control.channel import LoadRequest
 from orbit.control.loader import queue_daily
+from orbit.datagen import files
 from orbit.datagen import generate as datagen
 from orbit.datasets import service as datasets
 from orbit.errors import IngestError, OrbitError, WarehouseUnavailable
 from orbit.metadata import db
 from orbit.settings import Settings
-from orbit.warehouse import loads, schema
+from orbit.warehouse import schema
 from orbit.warehouse.backend import Warehouse, WarehouseQueryError
 from orbit.warehouse.factory import open_warehouse
 
@@ -294,7 +295,7 @@ def _print_loaded(dimensions: dict[str, int], days: dict[date, int], seconds: fl
     )
 
 
-def _handed_off(settings: Settings, request: LoadRequest) -> bool:
+def _handed_off(settings: Settings, request: LoadRequest, *, what: object = None) -> bool:
     """Hand the load to the `orbit serve` of this data directory when one answers on its control
     socket, and follow it to the end; False when none runs (the caller loads by itself)."""
     started = time.perf_counter()
@@ -304,7 +305,7 @@ def _handed_off(settings: Settings, request: LoadRequest) -> bool:
         raise CliFailure(f"cannot hand the load to orbit serve: {exc.message}") from exc
     if server is None:
         return False
-    console.print(f"orbit serve (PID {server.pid}) runs on this data directory: it loads {request.directory}",
+    console.print(f"orbit serve (PID {server.pid}) runs on this data directory: it loads {what or request.directory}",
                   soft_wrap=True)
     try:
         with server, _progress("ingest") as step:
@@ -336,17 +337,20 @@ def load_topics(
     except (ValueError, OSError) as exc:
         raise CliFailure(f"invalid taxonomy: {exc}", exit_code=EXIT_BAD_INPUT) from exc
     settings = _settings()
-    wh, engine = _stores(settings, clean=True)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / "topics.parquet"
-            datagen.write_parquet(taxonomy.topics_table(records), staged)
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / files.TOPICS
+        datagen.write_parquet(taxonomy.topics_table(records), staged)
+        # A running `orbit serve` holds the warehouse: it loads the staged file (same checks).
+        if _handed_off(settings, LoadRequest(Path(tmp).resolve(), ("topics",), None), what=path):
+            return
+        wh, engine = _stores(settings, clean=True)
+        try:
             rows = datasets.ingest_dimension(wh, db.make_sessions(engine), kind="topics", path=staged)
-    except IngestError as exc:
-        raise CliFailure(f"load failed: {exc.message}", exit_code=EXIT_BAD_INPUT) from exc
-    finally:
-        wh.close()
-        engine.dispose()
+        except IngestError as exc:
+            raise CliFailure(f"load failed: {exc.message}", exit_code=EXIT_BAD_INPUT) from exc
+        finally:
+            wh.close()
+            engine.dispose()
     console.print(f"[green]loaded[/] {rows:,} topics from {path}")
 
 
@@ -570,27 +574,40 @@ def serve(
 
 @app.command()
 def status() -> None:
-    """Show loaded data dates and warehouse table sizes, and what an interrupted ingest left."""
+    """Show loaded data dates and warehouse table sizes, and what an interrupted ingest left.
+    Asks the `orbit serve` of the data directory when one runs (it holds the warehouse)."""
     settings = _settings()
     if not settings.data_dir.is_dir():
         raise CliFailure(f"no data directory at {settings.data_dir.resolve()}: run 'orbit init' or set ORBIT_DATA_DIR")
-    wh, engine = _stores(settings)
-    sessions = db.make_sessions(engine)
+    loading: str | None = None
     try:
-        with sessions() as session:
-            dates = datasets.ready_dates(session)
-            unready = datasets.unready_dates(session)
-        sizes = loads.table_sizes(wh)
-        stages = set(loads.stage_tables(wh))
-    finally:
-        wh.close()
-        engine.dispose()
+        server = control.connect(settings.control_socket)
+    except control.HandOffFailed as exc:
+        raise CliFailure(f"cannot ask orbit serve for the status: {exc.message}") from exc
+    if server is not None:
+        try:
+            with server:
+                st, loading = server.status()
+        except control.HandOffFailed as exc:
+            raise CliFailure(f"orbit serve (PID {server.pid}) did not answer the status: {exc.message}") from exc
+        console.print(f"from orbit serve (PID {server.pid}), which holds this data directory")
+    else:
+        wh, engine = _stores(settings)
+        try:
+            st = datasets.warehouse_status(wh, db.make_sessions(engine))
+        finally:
+            wh.close()
+            engine.dispose()
+    sizes, stages, dates, unready = st.tables, set(st.stages), st.ready, st.unready
     table = Table("table", "rows", "MB on disk")
     for name, (rows, size) in sizes.items():
-        table.add_row(name + (" (leftover)" if name in stages else ""), f"{rows:,}", f"{size / 1e6:,.1f}")
+        mark = (" (staging)" if loading else " (leftover)") if name in stages else ""
+        table.add_row(name + mark, f"{rows:,}", f"{size / 1e6:,.1f}")
     console.print(table)
     console.print(f"{len(dates)} ready days" + (f": {dates[0]} … {dates[-1]}" if dates else ""))
-    if stages or unready:
+    if loading is not None:
+        console.print(f"loading now: {loading}", soft_wrap=True)
+    elif stages or unready:
         console.print(
             "[yellow]an ingest was interrupted:[/] "
             + ", ".join([*sorted(stages), *(f"day {d} not ready" for d in unready)])

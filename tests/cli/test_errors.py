@@ -4,6 +4,7 @@ removed when `orbit serve` opens the embedded warehouse."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -52,7 +53,7 @@ def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.mark.e2e
-def test_status_while_serve_holds_the_warehouse_is_one_line(tmp_path: Path) -> None:
+def test_status_and_loads_go_to_the_serve_that_holds_the_warehouse(tmp_path: Path) -> None:
     env = _env(tmp_path / "data")
     assert _orbit(env, "init").returncode == 0
     killed = subprocess.run([sys.executable, "-c", KILLED_INGEST], env=env, capture_output=True, text=True, timeout=180)
@@ -61,16 +62,28 @@ def test_status_while_serve_holds_the_warehouse_is_one_line(tmp_path: Path) -> N
     assert listed.returncode == 0, listed.stderr
     assert "signals_stage (leftover)" in listed.stdout and "day 2026-11-19 not ready" in listed.stdout
 
+    taxonomy = tmp_path / "taxonomy.csv"
+    taxonomy.write_text("topic_id,name,type,industry,category,description,keywords\n"
+                        "101,Payroll Software,b2b,software,hr,,payroll\n102,Fleet Telematics,b2b,transport,ops,,\n")
     proc, _ = _serve(env)
     try:
+        # `status`, `ingest` and `load-topics` are answered by the server, which holds the warehouse.
         held = _orbit(env, "status")
-        assert held.returncode == 1 and held.stdout == ""
-        line = _one_error_line(held)
-        assert f"in use by another process (PID {proc.pid}" in line and "stop it first" in line
-        # `ingest` is handed to the server instead (tests/e2e/test_live_ingest.py); this folder holds no data set.
+        assert held.returncode == 0, held.stderr
+        assert f"from orbit serve (PID {proc.pid})" in held.stdout and "schema_version" in held.stdout
+        assert "stage" not in held.stdout and "interrupted" not in held.stdout  # serve removed them
+        # This folder holds no data set (a real hand-off: tests/e2e/test_live_ingest.py).
         ingest = _orbit(env, "ingest", str(tmp_path), "--kind", "topics")
         assert ingest.returncode == 2 and f"orbit serve (PID {proc.pid})" in ingest.stdout
         assert "ingest failed:" in _one_error_line(ingest) and "topics.parquet does not exist" in ingest.stderr
+        loaded = _orbit(env, "load-topics", str(taxonomy))
+        assert loaded.returncode == 0, loaded.stderr
+        assert f"orbit serve (PID {proc.pid})" in loaded.stdout and str(taxonomy) in loaded.stdout
+        assert "topics 2" in loaded.stdout
+        assert re.search(r"topics\s+│\s+2\s", _orbit(env, "status").stdout)
+        # Commands that need the warehouse to themselves still say so in one line.
+        worker = _orbit(env, "worker")
+        assert worker.returncode == 1 and f"in use by another process (PID {proc.pid}" in _one_error_line(worker)
     finally:
         _stop(proc)
 

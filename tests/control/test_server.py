@@ -141,6 +141,27 @@ def test_a_second_load_is_refused_while_one_runs(served: Served, small_dataset: 
     assert served.ready_dates() == []
 
 
+def test_status_is_answered_by_the_server_and_names_a_running_load(served: Served, small_dataset: Path) -> None:
+    channel = client.connect(served.path)
+    assert channel is not None
+    with channel:
+        channel.load(_request(small_dataset, SMALL_END), lambda *_: None)
+    channel = client.connect(served.path)
+    assert channel is not None
+    with channel:
+        status, loading = channel.status()
+    assert status.ready == [SMALL_END] and status.unready == [] and status.stages == [] and loading is None
+    assert status.tables["persons"][0] > 0 and status.tables["signals"][0] > 0
+    with served.loader.slot(who="orbit ingest, PID 1", directory="/elsewhere"):
+        channel = client.connect(served.path)
+        assert channel is not None
+        with channel:
+            _, loading = channel.status()
+    assert loading is not None and "a load of /elsewhere (orbit ingest, PID 1)" in loading
+    wrong = _raw(served.path, json.dumps({"op": "status", "protocol": PROTOCOL, "token": "nope"}).encode() + b"\n")
+    assert [a["event"] for a in wrong] == ["hello", "failed"] and wrong[1]["reason"] == "refused"
+
+
 def test_a_wrong_token_is_refused(served: Served) -> None:
     answers = _raw(served.path, _ingest_line(served.path, token="not-the-token"))
     assert answers[0]["event"] == "hello"

@@ -1,5 +1,6 @@
-"""The `orbit ingest` end of the control channel: finds the `orbit serve` of the data directory,
-hands it a load and follows the load's progress to its end. No output of its own."""
+"""The `orbit ingest` / `orbit status` end of the control channel: finds the `orbit serve` of the
+data directory, hands it a load and follows the load's progress to its end, or asks for the
+status. No output of its own."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from orbit.control.channel import (
     read_token,
     token_path,
 )
-from orbit.datasets.service import Progress
+from orbit.datasets.service import Progress, WarehouseStatus
 
 GREETING_WAIT_S = 10.0  # a server that does not greet in this long is taken as hung
 
@@ -73,6 +74,30 @@ class ServerChannel:
             elif event == "done":
                 return _loaded(message)
             # `started` and events of newer servers need nothing here
+
+    def status(self) -> tuple[WarehouseStatus, str | None]:
+        """The warehouse as the server sees it, and the load it runs now (None: none)."""
+        self._line.send({"op": "status", "protocol": PROTOCOL, "token": self._token})
+        try:
+            message = self._line.receive()
+        except (ChannelError, OSError) as exc:
+            raise HandOffFailed(f"the control channel broke: {exc}") from exc
+        if message is None:
+            raise HandOffFailed(f"orbit serve (PID {self.pid}) closed the control channel without an answer")
+        if message.get("event") == "failed":
+            raise HandOffFailed(str(message.get("message", "status failed")), reason=str(message.get("reason", "error")))
+        try:
+            tables, stages = message["tables"], message["stages"]
+            ready, unready, loading = message["ready"], message["unready"], message.get("loading")
+            if not (isinstance(tables, dict) and isinstance(stages, list) and isinstance(ready, list)
+                    and isinstance(unready, list)):
+                raise TypeError("tables, stages or days are of the wrong type")
+            return WarehouseStatus(
+                tables={str(k): (int(v[0]), int(v[1])) for k, v in tables.items()}, stages=[str(x) for x in stages],
+                ready=[date.fromisoformat(str(d)) for d in ready], unready=[date.fromisoformat(str(d)) for d in unready],
+            ), (str(loading) if loading is not None else None)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise HandOffFailed(f"orbit serve answered the status in a form this command does not read: {exc}") from exc
 
     def close(self) -> None:
         self._line.close()

@@ -119,6 +119,11 @@ class Loader:
             log.exception("refreshing the topic snapshot after a load failed")
         return LoadOutcome(report, newest, queued, time.perf_counter() - started)
 
+    def status(self) -> tuple[datasets.WarehouseStatus, str | None]:
+        """The warehouse as `orbit status` shows it, and the load running now (None: none)."""
+        running = self._running
+        return datasets.warehouse_status(self._wh, self._sessions), running.describe() if running else None
+
     @property
     def closing(self) -> bool:
         return self._closing.is_set()

@@ -1,5 +1,5 @@
 """The listening end of the control channel, inside `orbit serve`: authenticates each connection
-and runs the load it asks for, streaming progress back. Never raises into the API: a channel that
+and runs the load it asks for, streaming progress back, or answers `orbit status`. Never raises into the API: a channel that
 cannot be opened safely is logged and left closed.
 
 A load runs in its connection's thread and goes on when the client goes away (Ctrl-C): stopping
@@ -191,8 +191,13 @@ class ControlServer:
                 line.send(failed("refused", f"this orbit serve speaks control protocol {PROTOCOL}; "
                                             "use the orbit command of the same version"))
                 return
-            if message.get("op") != "ingest":
-                line.send(failed("bad_input", f"unknown operation {str(message.get('op'))[:40]!r}"))
+            op = message.get("op")
+            if op == "status":
+                conn.settimeout(SEND_WAIT_S)
+                self._status(line)
+                return
+            if op != "ingest":
+                line.send(failed("bad_input", f"unknown operation {str(op)[:40]!r}"))
                 return
             conn.settimeout(SEND_WAIT_S)
             self._ingest(line, LoadRequest.of(message), who)
@@ -205,6 +210,19 @@ class ControlServer:
             line.close()
             conn.close()
             self._connections.release()
+
+    def _status(self, line: Line) -> None:
+        try:
+            st, loading = self._loader.status()
+        except Exception as exc:
+            answer = outcome_of_failure(exc)
+            if answer["reason"] == "error":
+                log.exception("reading the status for orbit status failed")
+            line.send(answer)
+            return
+        line.send({"event": "status", "tables": {k: list(v) for k, v in st.tables.items()}, "stages": st.stages,
+                   "ready": [d.isoformat() for d in st.ready], "unready": [d.isoformat() for d in st.unready],
+                   "loading": loading})
 
     def _ingest(self, line: Line, request: LoadRequest, who: tuple[int, int] | None) -> None:
         client = f"orbit ingest, PID {who[0]}" if who else "orbit ingest"

@@ -222,6 +222,23 @@ def ingest_directory(
     return report
 
 
+@dataclass(frozen=True, slots=True)
+class WarehouseStatus:
+    """What `orbit status` shows: tables (rows, bytes on disk), leftover staging tables, ready
+    days and days not ready (being swapped in, or left by an interrupted ingest)."""
+
+    tables: dict[str, tuple[int, int]]
+    stages: list[str]
+    ready: list[date]
+    unready: list[date]
+
+
+def warehouse_status(wh: Warehouse, sessions: sessionmaker[Session]) -> WarehouseStatus:
+    with sessions() as session:
+        ready, unready = ready_dates(session), unready_dates(session)
+    return WarehouseStatus(loads.table_sizes(wh), loads.stage_tables(wh), ready, unready)
+
+
 def ready_dates(session: Session) -> list[date]:
     """Fully loaded signal days, oldest first."""
     return list(session.scalars(select(DataDate.data_date).where(DataDate.is_ready).order_by(DataDate.data_date)))
