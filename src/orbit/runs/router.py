@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
 from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.http.openapi import errors, merge
-from orbit.runs import service
+from orbit.runs import explain, service
 from orbit.runs.schemas import (
+    ExplainRead,
     ResultsRead,
     RunCreate,
     RunRead,
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/v1/intent/audiences/{audience_id}/runs", tags=["Audi
 NO_AUDIENCE = errors(NOT_FOUND="the organization has no audience with this id")
 NO_RUN = errors(NOT_FOUND="the organization has no such audience, or the audience no run with this id")
 PENDING_RUN = errors("RUN_NOT_COMPLETED")
+HASHED_EMAIL = "^[0-9a-fA-F]{64}$"
 QUEUED: dict[int | str, dict[str, object]] = {
     200: {"model": Envelope[RunRead], "description": "A repeated Idempotency-Key: the run it queued before"},
 }
@@ -108,6 +110,23 @@ def run_results(
     rows = service.results_page(wh, run, limit=limit, offset=offset)
     return envelope(ResultsRead(run=RunSummary.of(run), state=run.status, results=[result_row(r, run.topics) for r in rows],
                                 total=run.kept_rows, limit=limit, offset=offset))
+
+
+@router.get("/{run_id}/results/{hashed_email}/explain", response_model=Envelope[ExplainRead],
+            responses=merge(NO_PLAN, errors(NOT_FOUND="the organization has no such audience or run, or the run "
+                                                      "holds no person with this hashed e-mail"), PENDING_RUN))
+def explain_result(
+    audience_id: str,
+    run_id: str,
+    hashed_email: Annotated[str, Path(pattern=HASHED_EMAIL, description="The row's `hashedEmail` (SHA-256, hex)")],
+    principal: RowReader,
+    session: DbSession,
+    wh: WarehouseDep,
+) -> Envelope[ExplainRead]:
+    """Why this person is in the run: matched topics on the run's date, their best score over
+    the 7 days up to it, and each ICP filter checked against their profile."""
+    run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
+    return envelope(ExplainRead.of(explain.explain(wh, session, run, hashed_email=hashed_email)))
 
 
 @router.get("/{run_id}/stats", response_model=Envelope[StatsRead],

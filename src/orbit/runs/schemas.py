@@ -10,6 +10,7 @@ from pydantic import Field
 from orbit.apimodel import ApiModel
 from orbit.audiences.schemas import MatchedTopicRead, iso
 from orbit.metadata.models import Run
+from orbit.runs import explain
 from orbit.warehouse.runs_sql import SnapshotStats
 
 
@@ -211,3 +212,62 @@ def stats_body(s: SnapshotStats) -> StatsBody:
         score_histogram=[HistogramBucket(bucket=b, count=n, percent=_pct(n, s.total)) for b, n in s.histogram],
         averages=averages,
     )
+
+
+class ExplainTopic(ApiModel):
+    topic_id: int
+    topic_name: str | None  # as stored on the run (None: a topic the run no longer names)
+    score: int
+    signal_count: int
+    matched: bool = Field(description="In the run's score range: one of the row's matched topics")
+
+
+class ExplainDay(ApiModel):
+    date: date
+    best_score: int | None = Field(description="Best score on the audience's topics; null: no signal that day")
+    topics: int = Field(description="Audience topics with a signal that day")
+
+
+class ExplainFilter(ApiModel):
+    filter: str
+    passed: bool | None = Field(description="null: the person is no longer in the loaded people")
+    value: str | None = Field(description="The person's value now (\"true\"/\"false\" for flags)")
+
+
+class ExplainCriteria(ApiModel):
+    topic_ids: list[int]
+    min_score: int
+    max_score: int
+    min_topic_overlap: int
+
+
+class ExplainRead(ApiModel):
+    """Why one person is in a run (`GET …/results/{hashedEmail}/explain`)."""
+
+    run: RunSummary
+    data_date: date
+    hashed_email: str
+    rank: int
+    score: int
+    topic_overlap: int
+    criteria: ExplainCriteria
+    topics: list[ExplainTopic] = Field(description=(
+        "The person's signals on the audience's topics on the run's date, matched topics first, "
+        "then strongest first"))
+    trend: list[ExplainDay] = Field(description="The loaded days of the 7 up to the run's date, oldest first")
+    filters: list[ExplainFilter] = Field(description="Each ICP filter of the run's config, checked against "
+                                                     "the person's current profile")
+
+    @classmethod
+    def of(cls, e: explain.Explanation) -> ExplainRead:
+        run = e.run
+        return cls(
+            run=RunSummary.of(run), data_date=run.data_date, hashed_email=e.hashed_email, rank=e.row.rank,
+            score=e.row.score, topic_overlap=e.row.overlap,
+            criteria=ExplainCriteria(topic_ids=list(e.config.topic_ids), min_score=e.config.min_score,
+                                     max_score=e.config.max_score, min_topic_overlap=e.config.min_topic_overlap),
+            topics=[ExplainTopic(topic_id=t.topic_id, topic_name=(run.topics.get(str(t.topic_id)) or {}).get("topicName"),
+                                 score=t.score, signal_count=t.signal_count, matched=t.matched) for t in e.topics],
+            trend=[ExplainDay(date=d.day, best_score=d.best_score, topics=d.topics) for d in e.trend],
+            filters=[ExplainFilter(filter=f.key, passed=f.check.passed, value=f.check.value) for f in e.filters],
+        )

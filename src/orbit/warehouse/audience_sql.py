@@ -114,7 +114,7 @@ def _terms_sql(p: Params, col: str, t: Terms) -> str:
     return f"NOT ({expr})" if t.negate else expr
 
 
-def _predicate_sql(p: Params, pred: Predicate) -> str:
+def predicate_sql(p: Params, pred: Predicate) -> str:
     if isinstance(pred, Flag):
         if pred.name not in FLAGS:
             raise ValueError(f"flag {pred.name!r} is not in the catalogue")
@@ -139,8 +139,8 @@ def people_filter_sql(p: Params, predicates: Sequence[Predicate]) -> str | None:
     AND across predicates; company predicates go through `company_id` (people without a company
     never match them).
     """
-    person = [_predicate_sql(p, x) for x in predicates if isinstance(x, Flag) or x.level == "person"]
-    company = [_predicate_sql(p, x) for x in predicates if not isinstance(x, Flag) and x.level == "company"]
+    person = [predicate_sql(p, x) for x in predicates if isinstance(x, Flag) or x.level == "person"]
+    company = [predicate_sql(p, x) for x in predicates if not isinstance(x, Flag) and x.level == "company"]
     if company:
         person.append(f"company_id IN (SELECT company_id FROM companies WHERE {' AND '.join(company)})")
     if not person:
