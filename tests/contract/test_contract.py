@@ -87,6 +87,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", RUN): ("g3_run", "error"),
     ("GET", f"{RUN}/results"): ("g3_run_results", "g3_run_results_pending", "error"),
     ("GET", f"{RUN}/stats"): ("g3_run_stats", "g3_run_stats_pending"),
+    ("GET", f"{RUN}/results/{{hashed_email}}/explain"): ("g3_run_explain", "error"),
     ("GET", f"{RUN}/export.csv"): ("g3_csv_headers", "error"),
     ("POST", f"{RUN}/exports"): ("g3_stored_export", "error"),
     ("GET", f"{RUN}/exports"): ("g3_stored_export_list",),
@@ -607,6 +608,14 @@ def test_run_results(client: TestClient, org: OrgKey, done: Done) -> None:
     resp = call(client, "GET", f"{RUN}/results", status=200, path=done.path, headers=org.headers,
                 params={"limit": 200}, schemas=("g3_run_results",))
     assert resp.json()["data"]["results"], "the run has rows to check"
+
+
+def test_run_explain(client: TestClient, org: OrgKey, done: Done) -> None:
+    rows = client.get(RUN.format(**done.path) + "/results", headers=org.headers).json()["data"]["results"]
+    resp = call(client, "GET", f"{RUN}/results/{{hashed_email}}/explain", status=200,
+                path={**done.path, "hashed_email": rows[0]["hashedEmail"]}, headers=org.headers,
+                schemas=("g3_run_explain",))
+    assert resp.json()["data"]["rank"] == rows[0]["rank"]
 
 
 def test_run_stats(client: TestClient, org: OrgKey, done: Done) -> None:

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.warehouse
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 MISSING_TOPIC = "4294967295"  # in the id range, in no catalogue
+MISSING_IDS = {"topicId": MISSING_TOPIC, "hashed_email": "0" * 64}  # well-formed, in no data
 PROBES = ("/healthz", "/readyz", "/metrics")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 AUD = "/v1/intent/audiences"
@@ -109,6 +110,7 @@ def _samples() -> dict[tuple[str, str], Sample]:
         ("DELETE", RUN): Sample(ids={"audience_id": "run_audience", "run_id": "queued_run"}),
         ("GET", f"{RUN}/results"): Sample(params={"limit": 2}, bad_params={"limit": 1001}),
         ("GET", f"{RUN}/stats"): Sample(),
+        ("GET", f"{RUN}/results/{{hashed_email}}/explain"): Sample(),
         ("GET", f"{RUN}/export.csv"): Sample(),
         ("POST", f"{RUN}/exports"): Sample(),
         ("GET", f"{RUN}/exports"): Sample(bad_params={"limit": 0}),
@@ -176,13 +178,14 @@ def things(api: TestClient, loaded: Loaded, popular: list[int]) -> Things:
     _finish(api, loaded, run)
     queued = _ok(api.post(f"{AUD}/{run_audience}/runs", headers=h), 202)["id"]
     made = _ok(api.post(f"{AUD}/{main}/runs/{run}/exports", headers=h), 201)
+    row = _ok(api.get(f"{AUD}/{main}/runs/{run}/results", headers=h, params={"limit": 1}))["results"][0]
     lists = [_ok(api.post("/v1/intent/topic-lists", headers=h, json={"name": n, "topicIds": popular[:1]}), 201)["id"]
              for n in ("main", "spare")]
     url = urlsplit(made["downloadUrl"])
     return Things(
         org=org, topics=popular,
         ids={"audience_id": main, "run_id": run, "export_id": made["export"]["id"], "topic_list_id": lists[0],
-             "analysis_id": MISSING, "topicId": str(popular[0])},
+             "analysis_id": MISSING, "topicId": str(popular[0]), "hashed_email": row["hashedEmail"]},
         spare={"spare_audience": spare, "run_audience": run_audience, "queued_run": queued, "spare_list": lists[1]},
         download=dict(parse_qsl(url.query)),
     )
@@ -243,7 +246,7 @@ def documented(doc: dict[str, Any], method: str, template: str, resp: Any, *, pr
 def test_every_operation_has_a_sample(doc: dict[str, Any]) -> None:
     ops = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
     assert ops == set(SAMPLES)
-    assert len(ops) == 42
+    assert len(ops) == 43
 
 
 # --- probes, operation by operation -------------------------------------------------------------------
@@ -279,7 +282,7 @@ def test_what_probes_get_is_documented(api: TestClient, doc: dict[str, Any], thi
 
     for name in re.findall(r"{(\w+)}", template):
         missing = send(headers=t.org.headers,
-                       url=_path(template, t, sample, **{name: MISSING_TOPIC if name == "topicId" else MISSING}))
+                       url=_path(template, t, sample, **{name: MISSING_IDS.get(name, MISSING)}))
         documented(doc, method, template, missing, probe=f"a missing {name}")
         # The signed download URL names its export: another id is a bad signature.
         assert missing.status_code == (403 if template.endswith("/download") else 404)
