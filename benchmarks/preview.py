@@ -40,7 +40,17 @@ from typing import Any
 
 import httpx
 import preview_floor
-from common import add_dataset_args, create_key, load_note, med, p95, paths, prepare, server
+from common import (
+    add_dataset_args,
+    cpu_seconds,
+    create_key,
+    load_note,
+    med,
+    p95,
+    paths,
+    prepare,
+    server_process,
+)
 from preview_floor import Floor, FloorPreview, SampleRow
 
 TARGET_FACTOR, TARGET_SLACK_MS = 2.0, 10.0  # HTTP median <= 2 x floor median + 10 ms
@@ -342,10 +352,12 @@ class Throughput:
     seconds: float
     codes: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)  # ms of 2xx answers
+    server_cpu: float = 0.0  # CPU seconds the server process used during the loop
 
 
-def throughput(base: str, key: str, cases: list[Case], clients: int, seconds: float) -> Throughput:
-    """A closed loop: each client sends the next config as soon as its previous answer arrived."""
+def throughput(base: str, key: str, cases: list[Case], clients: int, seconds: float, pid: int = 0) -> Throughput:
+    """A closed loop: each client sends the next config as soon as its previous answer arrived.
+    With the server's `pid`, also the CPU time it used (robust to other work on the machine)."""
     bodies = [c.body for c in cases]
     out = Throughput(clients, seconds)
     lock = threading.Lock()
@@ -376,10 +388,11 @@ def throughput(base: str, key: str, cases: list[Case], clients: int, seconds: fl
     for th in threads:
         th.start()
     start.wait()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), cpu_seconds(pid) if pid else 0.0
     for th in threads:
         th.join()
     out.seconds = time.perf_counter() - t  # includes the answers still in flight at the deadline
+    out.server_cpu = cpu_seconds(pid) - cpu if pid else 0.0
     return out
 
 
@@ -387,7 +400,8 @@ def serve_and_measure(env: dict[str, str], floor: Floor, cases: list[Case], chec
                       clients: int, seconds: float) -> tuple[Throughput | None, Throughput | None]:
     key = create_key(env)
     # Answer cache off: every request is computed (a server without the setting ignores it).
-    with server(env, ORBIT_SERVING__ANSWER_CACHE_ENTRIES="0") as base, httpx.Client(base_url=base, timeout=300, headers={"X-API-Key": key}) as http:
+    with (server_process(env, ORBIT_SERVING__ANSWER_CACHE_ENTRIES="0") as (base, pid),
+          httpx.Client(base_url=base, timeout=300, headers={"X-API-Key": key}) as http):
         t = time.perf_counter()
         print(f"serving index: {wait_for_index(http)} (waited {time.perf_counter() - t:.1f} s)")
         for case in cases:  # floor and HTTP of one config back to back: the same machine load
@@ -406,14 +420,14 @@ def serve_and_measure(env: dict[str, str], floor: Floor, cases: list[Case], chec
             case.http_vs_floor = (diff_http(case.answer, r.json()["data"]) if r.status_code == 200
                                   else f"HTTP {r.status_code}: {r.text[:200]}")
         ok = [c for c in cases if not c.error]
-        cold = throughput(base, key, ok, clients, seconds) if ok and seconds > 0 else None
+        cold = throughput(base, key, ok, clients, seconds, pid) if ok and seconds > 0 else None
     if cold is None:
         return None, None
     # The same loop against the default server (answer cache on): the configs repeat, so after
     # the first round every answer is remembered; labelled as such in the report.
-    with server(env) as base, httpx.Client(base_url=base, timeout=300, headers={"X-API-Key": key}) as http:
+    with server_process(env) as (base, pid), httpx.Client(base_url=base, timeout=300, headers={"X-API-Key": key}) as http:
         wait_for_index(http)
-        return cold, throughput(base, key, ok, clients, seconds)
+        return cold, throughput(base, key, ok, clients, seconds, pid)
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -433,6 +447,9 @@ def _rate_line(tp: Throughput, label: str, n_cases: int) -> float:
           f"{tp.seconds:.1f} s: {rate:.1f} previews/s (2xx) vs >= {TARGET_RATE:g}/s "
           f"{'PASS' if rate >= TARGET_RATE else 'MISS'}; p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms; "
           f"503 OVERLOADED {shed} ({shed / tp.seconds:.1f}/s, not counted); other {other}")
+    if tp.server_cpu and ok:
+        print(f"  server CPU {1000 * tp.server_cpu / ok:.1f} ms per preview ({tp.server_cpu / tp.seconds:.2f} of "
+              f"{os.cpu_count()} cores busy): what other work on the machine does not change")
     return rate
 
 
