@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/topics_at_scale.py
 	$(BIN)/python benchmarks/preview.py
 	$(BIN)/python benchmarks/runs.py
+	$(BIN)/python benchmarks/changes.py
 	$(BIN)/python benchmarks/contention.py
 
 # Re-pin dependencies (needs network to the package index); commit the new lock file.

@@ -66,6 +66,18 @@ class RunNotCompleted(OrbitError):
     code = "RUN_NOT_COMPLETED"
 
 
+class NoPreviousRun(OrbitError):
+    """The run is its audience's first completed run: nothing to compare it with (409)."""
+
+    code = "NO_PREVIOUS_RUN"
+
+
+class PreviousRunGone(OrbitError):
+    """The run's previous run, or its snapshot rows, no longer exist (410); the counts stay."""
+
+    code = "PREVIOUS_RUN_GONE"
+
+
 class RunNotCancellable(OrbitError):
     code = "RUN_NOT_CANCELLABLE"
 

@@ -89,6 +89,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{RUN}/stats"): ("g3_run_stats", "g3_run_stats_pending"),
     ("GET", f"{RUN}/results/{{hashed_email}}/explain"): ("g3_run_explain", "error"),
     ("GET", f"{RUN}/export.csv"): ("g3_csv_headers", "error"),
+    ("GET", f"{RUN}/changes"): ("g3_run_changes", "error"),
+    ("GET", f"{RUN}/changes.csv"): ("g3_changes_csv_headers", "error"),
     ("POST", f"{RUN}/exports"): ("g3_stored_export", "error"),
     ("GET", f"{RUN}/exports"): ("g3_stored_export_list",),
     ("GET", f"{RUN}/exports/{{export_id}}"): ("g3_stored_export",),
@@ -627,6 +629,22 @@ def test_export_csv(client: TestClient, org: OrgKey, done: Done) -> None:
                 headers_schema="g3_csv_headers")
     lines = resp.text.splitlines()
     assert len(lines) - 1 == int(resp.headers["x-export-result-count"]) >= 1
+
+
+def test_run_changes(client: TestClient, loaded: Loaded, org: OrgKey, done: Done) -> None:
+    """The first run has nothing to compare with (409); a second run of the same audience has."""
+    fail_call(client, "GET", f"{RUN}/changes", path=done.path, headers=org.headers, status=409,
+              code="NO_PREVIOUS_RUN", params={"kind": "new"})
+    queued = call(client, "POST", f"{AUD}/runs", status=202, path={"audience_id": done.audience["id"]},
+                  headers=org.headers)
+    drain(client, loaded)
+    path = {**done.path, "run_id": queued.json()["data"]["id"]}
+    for kind in ("new", "dropped", "changed"):
+        call(client, "GET", f"{RUN}/changes", status=200, path=path, headers=org.headers,
+             params={"kind": kind, "minScoreChange": 1}, schemas=("g3_run_changes",))
+    resp = call(client, "GET", f"{RUN}/changes.csv", status=200, path=path, headers=org.headers,
+                headers_schema="g3_changes_csv_headers")
+    assert resp.headers["x-changes-previous-run-id"] == done.run_id
 
 
 def test_stored_exports(client: TestClient, org: OrgKey, done: Done) -> None:

@@ -97,6 +97,17 @@ def test_lifecycle_over_http(data: tuple[dict[str, str], str]) -> None:
             assert stats["total"] == body["total"]
             size = http.get(f"/v1/intent/audiences/{audience}").json()["data"]["audienceSize"]
             assert size == http.get(f"/v1/intent/audiences/{audience}/runs/{run}").json()["data"]["resultCount"]
+            # What changed: nothing before the first run; a second run of the same day changes nobody.
+            changes = f"/v1/intent/audiences/{audience}/runs/{{}}/changes"
+            assert http.get(changes.format(run), params={"kind": "new"}).json()["error"]["code"] == "NO_PREVIOUS_RUN"
+            second = http.post(f"/v1/intent/audiences/{audience}/runs").json()["data"]["id"]
+            done = _until(lambda: (d := _data(http.get(f"/v1/intent/audiences/{audience}/runs/{second}")))["status"]
+                          == "completed" and d, "the second run never completed")
+            assert done["changes"] == {"previousRunId": run, "new": 0, "dropped": 0, "changed": 0, "minScoreChange": 10}
+            same = _data(http.get(changes.format(second), params={"kind": "dropped", "minScoreChange": 1}))
+            assert (same["total"], same["results"], same["previousRun"]["id"]) == (0, [], run)
+            csv = http.get(changes.format(second) + ".csv")
+            assert csv.status_code == 200 and csv.text.count("\r\n") == 1  # the header line alone
     finally:
         _stop(proc)
 

@@ -112,6 +112,8 @@ def _samples() -> dict[tuple[str, str], Sample]:
         ("GET", f"{RUN}/stats"): Sample(),
         ("GET", f"{RUN}/results/{{hashed_email}}/explain"): Sample(),
         ("GET", f"{RUN}/export.csv"): Sample(),
+        ("GET", f"{RUN}/changes"): Sample(params={"kind": "new"}, bad_params={"kind": "all"}),
+        ("GET", f"{RUN}/changes.csv"): Sample(bad_params={"minScoreChange": 100}),
         ("POST", f"{RUN}/exports"): Sample(),
         ("GET", f"{RUN}/exports"): Sample(bad_params={"limit": 0}),
         ("GET", f"{RUN}/exports/{{export_id}}"): Sample(),
@@ -246,7 +248,7 @@ def documented(doc: dict[str, Any], method: str, template: str, resp: Any, *, pr
 def test_every_operation_has_a_sample(doc: dict[str, Any]) -> None:
     ops = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
     assert ops == set(SAMPLES)
-    assert len(ops) == 43
+    assert len(ops) == 45
 
 
 # --- probes, operation by operation -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.http.openapi import errors, merge
+from orbit.runs import changes
 
 router = APIRouter(prefix="/v1/intent", tags=["Audience Builder"])
 RUN = "/audiences/{audience_id}/runs/{run_id}"
@@ -54,6 +55,35 @@ def export_csv(
     csv = service.open_csv(session, wh, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
                            row_cap=settings.runs.result_cap, spool_dir=spool_dir(settings))
     # The background task runs when the response ends, also when the client went away mid-way.
+    return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers, background=BackgroundTask(csv.close))
+
+
+CHANGES_CSV_RESPONSE: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+          "description": "The changes as CSV: the export's columns, then change.kind, change.previousRank, "
+                         "change.previousScore, change.scoreChange",
+          "headers": {
+              **_ATTACHMENT,
+              "X-Changes-Previous-Run-Id": {"description": "The run compared with", "schema": {"type": "string"}},
+              "X-Changes-Min-Score-Change": {"description": "The score threshold of `changed`",
+                                             "schema": {"type": "integer"}},
+          }},
+}
+
+
+@router.get(f"{RUN}/changes.csv", response_class=StreamingResponse, responses=merge(
+    CHANGES_CSV_RESPONSE, NO_PLAN, NO_RUN, NOT_COMPLETED, errors("NO_PREVIOUS_RUN", "PREVIOUS_RUN_GONE")))
+def changes_csv(
+    audience_id: str, run_id: str, principal: RowReader, session: DbSession, wh: WarehouseDep,
+    settings: SettingsDep,
+    kind: Annotated[changes.ChangeKind | None, Query(description=changes.KIND_HELP + "; absent: all three")] = None,
+    min_score_change: Annotated[int, Query(alias="minScoreChange", ge=changes.MIN_MIN_SCORE_CHANGE,
+                                           le=changes.MAX_MIN_SCORE_CHANGE, description=changes.MIN_SCORE_HELP)]
+    = changes.DEFAULT_MIN_SCORE_CHANGE,
+) -> StreamingResponse:
+    """Stream what changed since the previous completed run as CSV (one kind, or all three)."""
+    csv = service.open_changes_csv(session, wh, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
+                                   kind=kind, min_score_change=min_score_change, spool_dir=spool_dir(settings))
     return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers, background=BackgroundTask(csv.close))
 
 

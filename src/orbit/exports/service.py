@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -24,8 +24,9 @@ from orbit.errors import Forbidden, NotFound, RunNotCompleted, WarehouseUnavaila
 from orbit.exports.spool import Spool
 from orbit.exports.storage import CONTENT_TYPE, ExportStorage, LocalStorage, StoredFile, StoredObject
 from orbit.metadata.models import Export, Run
+from orbit.runs import changes
 from orbit.runs import service as runs
-from orbit.warehouse import runs_sql
+from orbit.warehouse import changes_sql, runs_sql
 from orbit.warehouse.backend import Warehouse
 
 
@@ -48,9 +49,9 @@ def csv_file_name(audience_id: str, run_id: str) -> str:
     return f"audience-{audience_id}-run-{run_id}.csv"
 
 
-def csv_header() -> bytes:
-    """The header line: the dotted field names of `runs_sql.CSV_COLUMNS`, CRLF-terminated."""
-    return (",".join(name for name, _ in runs_sql.CSV_COLUMNS) + "\r\n").encode()
+def csv_header(extra: Sequence[str] = ()) -> bytes:
+    """The header line: the dotted field names of `runs_sql.CSV_COLUMNS`, then `extra`, CRLF-terminated."""
+    return (",".join([*(name for name, _ in runs_sql.CSV_COLUMNS), *extra]) + "\r\n").encode()
 
 
 def get_completed_run(session: Session, *, org_id: str, audience_id: str, run_id: str) -> Run:
@@ -107,6 +108,32 @@ def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, 
         "X-ClickHouse-Query-Id": run.query_id or "",
     }
     return CsvStream(itertools.chain([csv_header()], rows), headers, rows.close)
+
+
+def open_changes_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, run_id: str,
+                     kind: changes.ChangeKind | None, min_score_change: int, spool_dir: Path) -> CsvStream:
+    """What changed since the run's previous completed run, as CSV: the export's columns and
+    escaping, then the change columns (`changes_sql.CSV_CHANGE_COLUMNS`); one kind, or all three
+    (new, changed, dropped) when `kind` is None. Streamed like `open_csv`, and everything that can
+    refuse it is raised before any byte: NotFound, RunNotCompleted (any state but completed),
+    NoPreviousRun, PreviousRunGone, WarehouseUnavailable (the run's own rows are gone)."""
+    run = get_completed_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
+    previous = changes.get_previous_run(session, wh, run=run)
+    if runs_sql.kept_rows(wh, run_id=run.id, attempt=run.attempts) != run.kept_rows:
+        raise WarehouseUnavailable(f"the rows of run {run.id} are not in the warehouse")
+    kinds = (kind,) if kind is not None else (changes.ChangeKind.NEW, changes.ChangeKind.CHANGED,
+                                                 changes.ChangeKind.DROPPED)
+    source = changes_sql.csv_stream(wh, kinds, changes.ref(run), changes.ref(previous), min_change=min_score_change,
+                                    cur_rows=run.kept_rows, prev_rows=previous.kept_rows)
+    rows = Spool(source, directory=spool_dir)
+    name = f"audience-{run.audience_id}-run-{run.id}-changes{'-' + kind.value if kind else ''}.csv"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Changes-Previous-Run-Id": previous.id,
+        "X-Changes-Min-Score-Change": str(min_score_change),
+    }
+    header = csv_header([name for name, _ in changes_sql.CSV_CHANGE_COLUMNS])
+    return CsvStream(itertools.chain([header], rows), headers, rows.close)
 
 
 # --- stored export records ---------------------------------------------------------------------

@@ -30,6 +30,8 @@ STATUS: dict[str, int] = {
     "RUN_IN_PROGRESS": 409,
     "RUN_NOT_COMPLETED": 409,
     "RUN_NOT_CANCELLABLE": 409,
+    "NO_PREVIOUS_RUN": 409,
+    "PREVIOUS_RUN_GONE": 410,
     "IDEMPOTENCY_CONFLICT": 409,
     "PAYLOAD_TOO_LARGE": 413,
     # Site analysis: the request was valid but the site cannot be analyzed (docs/site_analysis.md).

@@ -41,6 +41,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     "CONFLICT": (409, "the change clashes with an existing object"),
     "RUN_IN_PROGRESS": (409, "the audience already has a queued or running run (`details.runId`)"),
     "RUN_NOT_COMPLETED": (409, "the run is failed or cancelled, so it has no results (`details.status`)"),
+    "NO_PREVIOUS_RUN": (409, "the run is its audience's first completed run: no previous run to compare with"),
+    "PREVIOUS_RUN_GONE": (410, "the previous run or its snapshot was deleted (`details.previousRunId`); "
+                          "the counts on the run stay"),
     "RUN_NOT_CANCELLABLE": (409, "only queued runs can be cancelled (`details.status`)"),
     "IDEMPOTENCY_CONFLICT": (409, "this Idempotency-Key was used for another audience, or is in use right now"),
     "PAYLOAD_TOO_LARGE": (413, "the request body is over the server's limit (1 MiB by default)"),

@@ -184,6 +184,14 @@ class Run(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     query_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # What changed since the audience's previous completed run, counted when this one completed
+    # (docs/runs.md "Changes"); all null when there was none. A plain id, not a foreign key: the
+    # counts stay when that run is deleted.
+    previous_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    changes_new: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    changes_dropped: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    changes_changed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    changes_min_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -11,14 +11,16 @@ from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.http.openapi import errors, merge
-from orbit.runs import explain, service
+from orbit.runs import changes, explain, service
 from orbit.runs.schemas import (
+    ChangesRead,
     ExplainRead,
     ResultsRead,
     RunCreate,
     RunRead,
     RunSummary,
     StatsRead,
+    change_row,
     result_row,
     stats_body,
 )
@@ -29,6 +31,10 @@ NO_AUDIENCE = errors(NOT_FOUND="the organization has no audience with this id")
 NO_RUN = errors(NOT_FOUND="the organization has no such audience, or the audience no run with this id")
 PENDING_RUN = errors("RUN_NOT_COMPLETED")
 HASHED_EMAIL = "^[0-9a-fA-F]{64}$"
+NO_PREVIOUS = errors("NO_PREVIOUS_RUN", "PREVIOUS_RUN_GONE")
+Kind = Annotated[changes.ChangeKind, Query(description=changes.KIND_HELP)]
+MinScoreChange = Annotated[int, Query(alias="minScoreChange", ge=changes.MIN_MIN_SCORE_CHANGE,
+                                      le=changes.MAX_MIN_SCORE_CHANGE, description=changes.MIN_SCORE_HELP)]
 QUEUED: dict[int | str, dict[str, object]] = {
     200: {"model": Envelope[RunRead], "description": "A repeated Idempotency-Key: the run it queued before"},
 }
@@ -141,3 +147,32 @@ def run_stats(
         response.status_code = 202
         return envelope(StatsRead(run=RunSummary.of(run), state=run.status))
     return envelope(StatsRead(run=RunSummary.of(run), state=run.status, stats=stats_body(service.snapshot_stats(wh, run))))
+
+
+@router.get("/{run_id}/changes", response_model=Envelope[ChangesRead],
+            responses=merge(_pending(Envelope[ChangesRead]), NO_PLAN, NO_RUN, PENDING_RUN, NO_PREVIOUS))
+def run_changes(
+    audience_id: str,
+    run_id: str,
+    kind: Kind,
+    response: Response,
+    principal: RowReader,
+    session: DbSession,
+    wh: WarehouseDep,
+    min_score_change: MinScoreChange = changes.DEFAULT_MIN_SCORE_CHANGE,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Envelope[ChangesRead]:
+    """People new, dropped or changed since the audience's previous completed run (202 while queued or running)."""
+    run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
+    service.require_completed(run)
+    read = {"run": RunSummary.of(run), "state": run.status, "kind": kind.value, "min_score_change": min_score_change,
+            "limit": limit, "offset": offset}
+    if service.is_pending(run):
+        response.status_code = 202
+        return envelope(ChangesRead(**read, previous_run=None, results=[], total=0))
+    page = changes.changes_page(session, wh, run=run, kind=kind, min_score_change=min_score_change,
+                                limit=limit, offset=offset)
+    topics = page.previous.topics if kind == changes.ChangeKind.DROPPED else run.topics
+    return envelope(ChangesRead(**read, previous_run=RunSummary.of(page.previous), total=page.total,
+                                results=[change_row(r, topics, kind.value) for r in page.rows]))

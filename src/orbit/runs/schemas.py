@@ -10,7 +10,7 @@ from pydantic import Field
 from orbit.apimodel import ApiModel
 from orbit.audiences.schemas import MatchedTopicRead, iso
 from orbit.metadata.models import Run
-from orbit.runs import explain
+from orbit.runs import changes, explain
 from orbit.warehouse.runs_sql import SnapshotStats
 
 
@@ -18,8 +18,19 @@ class RunCreate(ApiModel):
     run_type: Literal["manual"] = "manual"
 
 
+class RunChangesRead(ApiModel):
+    """What changed since the audience's previous completed run, counted when the run completed."""
+
+    previous_run_id: str
+    new: int
+    dropped: int
+    changed: int
+    min_score_change: int
+
+
 class RunRead(ApiModel):
-    """The G3 run, plus the G2 run-list fields `cacheKey`, `totalCount` and `hasExport`."""
+    """The G3 run, plus the G2 run-list fields `cacheKey`, `totalCount` and `hasExport`, and
+    `changes` (null unless the run completed after another completed run of its audience)."""
 
     id: str
     audience_id: str
@@ -47,9 +58,11 @@ class RunRead(ApiModel):
     cache_key: str
     total_count: int
     has_export: bool
+    changes: RunChangesRead | None = None
 
     @classmethod
     def of(cls, r: Run, *, has_export: bool = False) -> RunRead:
+        ch = changes.stored(r) if r.status == "completed" else None
         return cls(
             id=r.id, audience_id=r.audience_id, organization_id=r.organization_id, status=r.status,
             run_type=r.run_type, config_hash=r.config_hash, data_date=r.data_date,
@@ -62,6 +75,9 @@ class RunRead(ApiModel):
             created_at=iso(r.created_at) or "", updated_at=iso(r.updated_at) or "",
             cache_key=f"{r.config_hash[:16]}:{r.data_date.isoformat()}", total_count=r.result_count,
             has_export=has_export,
+            changes=None if ch is None else RunChangesRead(
+                previous_run_id=ch.previous_run_id, new=ch.counts.new, dropped=ch.counts.dropped,
+                changed=ch.counts.changed, min_score_change=ch.min_score_change),
         )
 
 
@@ -169,6 +185,41 @@ class ResultsRead(ApiModel):
     run: RunSummary
     state: str
     results: list[ResultRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class RowChange(ApiModel):
+    kind: str  # new | dropped | changed
+    previous_rank: int | None  # null for new people
+    previous_score: int | None  # null for new people
+    score_change: int | None  # score − previous score; null for new and dropped people
+
+
+class ChangeRow(ResultRow):
+    """A result row (the previous run's row for dropped people) and how it changed."""
+
+    change: RowChange
+
+
+def change_row(row: dict[str, Any], topics: dict[str, Any], kind: str) -> ChangeRow:
+    base = result_row(row, topics)
+    prev_score = row["prev_score"]
+    score_change = row["score"] - prev_score if kind == "changed" and prev_score is not None else None
+    return ChangeRow(**dict(base), change=RowChange(kind=kind, previous_rank=row["prev_rank"],
+                                                    previous_score=prev_score, score_change=score_change))
+
+
+class ChangesRead(ApiModel):
+    """A page of one kind of change, in rank order (the previous run's rank for dropped people)."""
+
+    run: RunSummary
+    previous_run: RunSummary | None
+    state: str
+    kind: str
+    min_score_change: int
+    results: list[ChangeRow]
     total: int
     limit: int
     offset: int

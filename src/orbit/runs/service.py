@@ -35,6 +35,7 @@ from orbit.metadata.scoping import find_owned
 from orbit.topics.service import Snapshot
 from orbit.warehouse import runs_sql
 from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.changes_sql import ChangeCounts
 
 MAX_IDEMPOTENCY_KEY = 120
 
@@ -307,17 +308,32 @@ def fail_attempt(
     return str(values["status"]) if moved == 1 else None
 
 
+@dataclass(frozen=True, slots=True)
+class RunChanges:
+    """What changed since the previous completed run (`runs.changes`), as stored on a run."""
+
+    previous_run_id: str
+    counts: ChangeCounts
+    min_score_change: int
+
+
 def complete_run(
     session: Session, *, run: Run, worker_id: str, counts: runs_sql.RunCounts, topics: dict[str, Any],
-    query_id: str, now: datetime | None = None,
+    query_id: str, changes: RunChanges | None = None, now: datetime | None = None,
 ) -> bool:
-    """Mark the run completed with its counts (compare-and-set on the lease) and move the
-    audience's size and last refresh to it. False when the worker had lost the run."""
+    """Mark the run completed with its counts and its changes since the previous completed run
+    (compare-and-set on the lease) and move the audience's size and last refresh to it. False
+    when the worker had lost the run."""
     now = now or _now()
     done = _rowcount(session.execute(
         update(Run).where(_owned(run.id, worker_id)).values(
             status=RunStatus.COMPLETED.value, candidate_count=counts.candidate_count,
             result_count=counts.result_count, kept_rows=counts.kept_rows, topics=topics, query_id=query_id,
+            previous_run_id=changes.previous_run_id if changes else None,
+            changes_new=changes.counts.new if changes else None,
+            changes_dropped=changes.counts.dropped if changes else None,
+            changes_changed=changes.counts.changed if changes else None,
+            changes_min_score=changes.min_score_change if changes else None,
             completed_at=now, lease_owner=None, lease_expires_at=None, next_attempt_at=None,
             error_code=None, error_message=None, updated_at=now,
         ).execution_options(synchronize_session=False)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.metadata import db
 from orbit.metadata.models import Run
-from orbit.runs import service
+from orbit.runs import changes, service
 from orbit.serving import query as serving
 from orbit.serving.index import ServingIndex
 from orbit.settings import RunsSettings
@@ -102,6 +102,12 @@ class Worker:
             snap = self.snapshot()
             topics = service.topics_snapshot(snap, run.config.get("topicIds", []))
             counts = self._materialize(run, snap, service.spec_of(run), query_id)
+            with self.sessions() as session:
+                previous = changes.find_previous_run(session, audience_id=run.audience_id, run_id=run.id)
+                previous_ref = changes.ref(previous) if previous is not None else None
+            # Counted once the rows are written, before the run is marked completed: its changes
+            # are there as soon as the run is, and a failure is retried like the rest.
+            changed = changes.count_changes(self.wh, run=run, previous=previous_ref)
         except WarehouseQueryError as exc:
             self._fail(run, "WAREHOUSE_ERROR", "the warehouse query failed", exc)
             return
@@ -111,7 +117,8 @@ class Worker:
         with self.sessions.begin() as session:
             db.begin_write(session)
             done = service.complete_run(
-                session, run=run, worker_id=self.worker_id, counts=counts, topics=topics, query_id=query_id
+                session, run=run, worker_id=self.worker_id, counts=counts, topics=topics, query_id=query_id,
+                changes=changed,
             )
         if not done:
             # Another worker owns the run now: this attempt's rows are never read; drop them.

@@ -275,12 +275,24 @@ def _csv_cell(text: str) -> str:
 # of generated people (2 shared cores, noisy): 1.4-1.8 s with the old one-class rule, 1.8-2.3 s
 # now, ~2.7 s when every empty cell went through the Unicode pattern.
 _CSV_TEXT = ", ".join(f"replaceAll(toString({expr}), '\\0', '') AS c{i}" for i, (_, expr) in enumerate(CSV_COLUMNS))
-CSV_CHUNK = (
-    f"SELECT {', '.join(_csv_cell(f'c{i}') for i in range(len(CSV_COLUMNS)))} "
-    f"FROM (SELECT rank, {_CSV_TEXT} FROM run_results "
-    "WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
-    "AND rank > {offset:UInt32} AND rank <= {end:UInt32}) ORDER BY rank "
-    f"SETTINGS output_format_csv_crlf_end_of_line = 1, {BATCH_SETTINGS}"
+
+
+def csv_select(source: str, *, extra: Sequence[str] = ()) -> str:
+    """The export's CSV cells (`CSV_COLUMNS`, escaped) of the rows `source` names (a table with a
+    WHERE, or a subquery, exposing the snapshot's columns), in `rank` order; then the `extra`
+    cells, expressions of Orbit's own values (numbers, fixed words) left unescaped."""
+    cells = [_csv_cell(f"c{i}") for i in range(len(CSV_COLUMNS))]
+    extra_text = "".join(f", {expr} AS x{i}" for i, expr in enumerate(extra))
+    return (
+        f"SELECT {', '.join(cells + [f'x{i}' for i in range(len(extra))])} "
+        f"FROM (SELECT rank, {_CSV_TEXT}{extra_text} FROM {source}) ORDER BY rank "
+        f"SETTINGS output_format_csv_crlf_end_of_line = 1, {BATCH_SETTINGS}"
+    )
+
+
+CSV_CHUNK = csv_select(
+    "run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
+    "AND rank > {offset:UInt32} AND rank <= {end:UInt32}"
 )
 
 
