@@ -87,6 +87,37 @@ def test_csv_is_the_results_in_order(client: TestClient, loaded: Loaded, done: D
         assert row[col["intent.matchedTopicIds"]].split("|") == [str(m["topicId"]) for m in res["intent"]["matchedTopics"]]
 
 
+def test_csv_with_the_matched_topics_column_set(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    """`include=matchedTopics` adds the facets of each matched topic, as the run named them when it
+    ran, aligned with intent.matchedTopicIds; topic names are text from a taxonomy file and are
+    escaped like every other cell."""
+    run = complete(client, loaded, popular)
+    plain = client.get(f"{run.url}/export.csv", headers=run.org.headers)
+    with loaded.sessions.begin() as s:  # a hostile taxonomy name, as a run could have stored it
+        stored = s.get(Run, run.run_id)
+        assert stored is not None
+        first = min(stored.topics, key=int)
+        stored.topics = {**stored.topics, first: {**stored.topics[first], "topicName": "=HYPERLINK(\"x\")"}}
+        names = {int(k): v for k, v in stored.topics.items()}
+    resp = client.get(f"{run.url}/export.csv", headers=run.org.headers, params={"include": "matchedTopics"})
+    assert resp.status_code == 200, resp.text
+    extra = ["intent.matchedTopicNames", "intent.matchedTopicTypes", "intent.matchedTopicIndustries",
+             "intent.matchedTopicCategories"]
+    header, *rows = _rows(resp.content)
+    assert header == HEADER + extra
+    assert [r[:len(HEADER)] for r in rows] == _rows(plain.content)[1:]
+    ids_at = HEADER.index("intent.matchedTopicIds")
+    hostile = 0
+    for row in rows:
+        ids = [int(t) for t in row[ids_at].split("|")]
+        for column, key in zip(extra, ("topicName", "type", "industry", "category"), strict=True):
+            assert row[len(HEADER) + extra.index(column)] == escaped("|".join(names[t][key] for t in ids))
+        hostile += row[len(HEADER)].startswith("'=HYPERLINK")
+    assert hostile > 0  # not vacuous: the hostile name was exported, escaped
+    _err(client.get(f"{run.url}/export.csv", headers=run.org.headers, params={"include": "everything"}),
+         400, "VALIDATION_ERROR")
+
+
 def test_csv_escapes_formula_cells(client: TestClient, done: DoneRun) -> None:
     _, *rows = _rows(client.get(f"{done.url}/export.csv", headers=done.org.headers).content)
     assert all(escaped(unescaped(cell)) == cell for row in rows for cell in row)

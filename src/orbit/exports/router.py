@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
@@ -50,10 +50,14 @@ REUSED: dict[int | str, dict[str, object]] = {
 def export_csv(
     audience_id: str, run_id: str, principal: RowReader, session: DbSession, wh: WarehouseDep,
     settings: SettingsDep,
+    include: Annotated[Literal["matchedTopics"] | None, Query(description=(
+        "`matchedTopics`: add intent.matchedTopicNames, intent.matchedTopicTypes, intent.matchedTopicIndustries "
+        "and intent.matchedTopicCategories, '|'-joined in the order of intent.matchedTopicIds"))] = None,
 ) -> StreamingResponse:
     """Stream a completed run as CSV (409 RUN_NOT_COMPLETED otherwise)."""
     csv = service.open_csv(session, wh, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
-                           row_cap=settings.runs.result_cap, spool_dir=spool_dir(settings))
+                           row_cap=settings.runs.result_cap, spool_dir=spool_dir(settings),
+                           matched_topics=include == "matchedTopics")
     # The background task runs when the response ends, also when the client went away mid-way.
     return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers, background=BackgroundTask(csv.close))
 

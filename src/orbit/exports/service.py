@@ -83,8 +83,17 @@ class CsvStream:
     close: Callable[[], None]  # call when the response ends, finished or not: stops the warehouse stream
 
 
+def topic_facets(run: Run) -> runs_sql.TopicFacets:
+    """The run's topics as the run named them when it ran (`Run.topics`), for the
+    `matchedTopics` column set."""
+    ids = sorted(int(t) for t in run.topics)
+    named = [run.topics[str(t)] for t in ids]
+    return runs_sql.TopicFacets(ids, [str(t.get("topicName", "")) for t in named], [str(t.get("type", "")) for t in named],
+                                [str(t.get("industry", "")) for t in named], [str(t.get("category", "")) for t in named])
+
+
 def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, run_id: str,
-             row_cap: int, spool_dir: Path) -> CsvStream:
+             row_cap: int, spool_dir: Path, matched_topics: bool = False) -> CsvStream:
     """The completed run as CSV: NotFound / RunNotCompleted are raised here, before any byte, and
     so is a warehouse that does not answer or has lost the run's rows (WarehouseQueryError,
     WarehouseUnavailable).
@@ -93,13 +102,15 @@ def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, 
     engine speed; the client reads the header line right away and the rows as they come, at its
     own pace (memory: a few MB). A warehouse failure after that cuts the transfer short. Call
     `close` when the response ends: a client that left early otherwise still costs the engine
-    the rest of the export.
+    the rest of the export. `matched_topics`: the `runs_sql.MATCHED_TOPIC_COLUMNS` too.
     """
     run = get_completed_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
     present = runs_sql.kept_rows(wh, run_id=run.id, attempt=run.attempts)
     if present != run.kept_rows:
         raise WarehouseUnavailable(f"the rows of run {run.id} are not in the warehouse")
-    rows = Spool(runs_sql.csv_stream(wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows), directory=spool_dir)
+    topics = topic_facets(run) if matched_topics else None
+    rows = Spool(runs_sql.csv_stream(wh, run_id=run.id, attempt=run.attempts, rows=run.kept_rows, topics=topics),
+                 directory=spool_dir)
     headers = {
         "Content-Disposition": f'attachment; filename="{csv_file_name(run.audience_id, run.id)}"',
         "X-Export-Row-Cap": str(row_cap),
@@ -107,7 +118,8 @@ def open_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, 
         "X-Export-Result-Count": str(run.result_count),
         "X-ClickHouse-Query-Id": run.query_id or "",
     }
-    return CsvStream(itertools.chain([csv_header()], rows), headers, rows.close)
+    extra = [name for name, _ in runs_sql.MATCHED_TOPIC_COLUMNS] if matched_topics else []
+    return CsvStream(itertools.chain([csv_header(extra)], rows), headers, rows.close)
 
 
 def open_changes_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, run_id: str,

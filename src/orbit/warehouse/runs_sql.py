@@ -274,26 +274,56 @@ def _csv_cell(text: str) -> str:
 # recomputed it in every lazily evaluated branch. CPU of the query for 300,000 rows x 39 cells
 # of generated people (2 shared cores, noisy): 1.4-1.8 s with the old one-class rule, 1.8-2.3 s
 # now, ~2.7 s when every empty cell went through the Unicode pattern.
-_CSV_TEXT = ", ".join(f"replaceAll(toString({expr}), '\\0', '') AS c{i}" for i, (_, expr) in enumerate(CSV_COLUMNS))
-
-
-def csv_select(source: str, *, extra: Sequence[str] = ()) -> str:
-    """The export's CSV cells (`CSV_COLUMNS`, escaped) of the rows `source` names (a table with a
+def csv_select(source: str, *, columns: Sequence[tuple[str, str]] = CSV_COLUMNS, extra: Sequence[str] = ()) -> str:
+    """The export's CSV cells (`columns`, escaped) of the rows `source` names (a table with a
     WHERE, or a subquery, exposing the snapshot's columns), in `rank` order; then the `extra`
     cells, expressions of Orbit's own values (numbers, fixed words) left unescaped."""
-    cells = [_csv_cell(f"c{i}") for i in range(len(CSV_COLUMNS))]
+    texts = ", ".join(f"replaceAll(toString({expr}), '\\0', '') AS c{i}" for i, (_, expr) in enumerate(columns))
+    cells = [_csv_cell(f"c{i}") for i in range(len(columns))]
     extra_text = "".join(f", {expr} AS x{i}" for i, expr in enumerate(extra))
     return (
         f"SELECT {', '.join(cells + [f'x{i}' for i in range(len(extra))])} "
-        f"FROM (SELECT rank, {_CSV_TEXT}{extra_text} FROM {source}) ORDER BY rank "
+        f"FROM (SELECT rank, {texts}{extra_text} FROM {source}) ORDER BY rank "
         f"SETTINGS output_format_csv_crlf_end_of_line = 1, {BATCH_SETTINGS}"
     )
 
 
-CSV_CHUNK = csv_select(
-    "run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
-    "AND rank > {offset:UInt32} AND rank <= {end:UInt32}"
+_RUN_RANKS = ("run_results WHERE run_id = {run_id:String} AND attempt = {attempt:UInt16} "
+              "AND rank > {offset:UInt32} AND rank <= {end:UInt32}")
+CSV_CHUNK = csv_select(_RUN_RANKS)
+
+
+def _topic_facet(facet: str) -> str:
+    # The run's own topic names (stored on the run when it ran), aligned with matchedTopicIds.
+    return (f"arrayStringConcat(arrayMap(x -> transform(x, {{topic_ids:Array(UInt32)}}, {{{facet}:Array(String)}}, ''), "
+            "topic_ids), '|')")
+
+
+# The optional `matchedTopics` column set (export.csv?include=matchedTopics): the facets of each
+# matched topic, '|'-joined in the order of intent.matchedTopicIds. Topic names come from a
+# taxonomy file, so they are escaped like every other text cell.
+MATCHED_TOPIC_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("intent.matchedTopicNames", _topic_facet("topic_names")),
+    ("intent.matchedTopicTypes", _topic_facet("topic_types")),
+    ("intent.matchedTopicIndustries", _topic_facet("topic_industries")),
+    ("intent.matchedTopicCategories", _topic_facet("topic_categories")),
 )
+CSV_CHUNK_MATCHED_TOPICS = csv_select(_RUN_RANKS, columns=(*CSV_COLUMNS, *MATCHED_TOPIC_COLUMNS))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFacets:
+    """The run's topics as it names them: ids and, aligned, names, types, industries, categories."""
+
+    ids: list[int]
+    names: list[str]
+    types: list[str]
+    industries: list[str]
+    categories: list[str]
+
+    def params(self) -> dict[str, object]:
+        return {"topic_ids": self.ids, "topic_names": self.names, "topic_types": self.types,
+                "topic_industries": self.industries, "topic_categories": self.categories}
 
 
 # Rows per streamed CSV statement. Each statement costs ~75-85 ms before its first row (planning
@@ -305,16 +335,20 @@ CSV_SEGMENT_ROWS = 150_000
 
 
 def csv_stream(
-    wh: Warehouse, *, run_id: str, attempt: int, rows: int, segment_rows: int = CSV_SEGMENT_ROWS
+    wh: Warehouse, *, run_id: str, attempt: int, rows: int, segment_rows: int = CSV_SEGMENT_ROWS,
+    topics: TopicFacets | None = None,
 ) -> Iterator[bytes]:
-    """The snapshot as RFC 4180 CSV bytes (no header), in rank order, as the engine formats it.
+    """The snapshot as RFC 4180 CSV bytes (no header), in rank order, as the engine formats it;
+    with `topics`, the `MATCHED_TOPIC_COLUMNS` after the export's columns.
 
     One streamed statement per `segment_rows` ranks: memory holds a block (8,192 rows, ~5 MB),
     never a segment. On chDB the engine is held while a segment streams (see
     `Warehouse.stream_bytes`): drain this promptly, or close it. Raises WarehouseQueryError.
     """
+    sql, more = (CSV_CHUNK, {}) if topics is None else (CSV_CHUNK_MATCHED_TOPICS, topics.params())
     for offset in range(0, rows, segment_rows):
-        stmt = Statement(CSV_CHUNK, {"run_id": run_id, "attempt": attempt, "offset": offset, "end": offset + segment_rows})
+        stmt = Statement(sql, {"run_id": run_id, "attempt": attempt, "offset": offset, "end": offset + segment_rows,
+                               **more})
         yield from wh.stream_bytes(stmt, fmt="CSV")
 
 
