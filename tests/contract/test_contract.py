@@ -90,6 +90,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{RUN}/results/{{hashed_email}}/explain"): ("g3_run_explain", "error"),
     ("GET", f"{RUN}/export.csv"): ("g3_csv_headers", "error"),
     ("GET", f"{RUN}/changes"): ("g3_run_changes", "error"),
+    ("GET", f"{RUN}/accounts"): ("g3_run_accounts", "error"),
+    ("GET", f"{RUN}/accounts.csv"): ("g3_accounts_csv_headers", "error"),
     ("GET", f"{RUN}/changes.csv"): ("g3_changes_csv_headers", "error"),
     ("POST", f"{RUN}/exports"): ("g3_stored_export", "error"),
     ("GET", f"{RUN}/exports"): ("g3_stored_export_list",),
@@ -645,6 +647,14 @@ def test_run_changes(client: TestClient, loaded: Loaded, org: OrgKey, done: Done
     resp = call(client, "GET", f"{RUN}/changes.csv", status=200, path=path, headers=org.headers,
                 headers_schema="g3_changes_csv_headers")
     assert resp.headers["x-changes-previous-run-id"] == done.run_id
+
+
+def test_run_accounts(client: TestClient, org: OrgKey, done: Done) -> None:
+    resp = call(client, "GET", f"{RUN}/accounts", status=200, path=done.path, headers=org.headers,
+                params={"limit": 20}, schemas=("g3_run_accounts",))
+    assert resp.json()["data"]["accounts"], "the run has accounts to check"
+    call(client, "GET", f"{RUN}/accounts.csv", status=200, path=done.path, headers=org.headers,
+         headers_schema="g3_accounts_csv_headers")
 
 
 def test_stored_exports(client: TestClient, org: OrgKey, done: Done) -> None:

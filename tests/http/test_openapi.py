@@ -114,6 +114,8 @@ def _samples() -> dict[tuple[str, str], Sample]:
         ("GET", f"{RUN}/export.csv"): Sample(),
         ("GET", f"{RUN}/changes"): Sample(params={"kind": "new"}, bad_params={"kind": "all"}),
         ("GET", f"{RUN}/changes.csv"): Sample(bad_params={"minScoreChange": 100}),
+        ("GET", f"{RUN}/accounts"): Sample(params={"limit": 2}, bad_params={"sort": "size"}),
+        ("GET", f"{RUN}/accounts.csv"): Sample(bad_params={"sort": "size"}),
         ("POST", f"{RUN}/exports"): Sample(),
         ("GET", f"{RUN}/exports"): Sample(bad_params={"limit": 0}),
         ("GET", f"{RUN}/exports/{{export_id}}"): Sample(),
@@ -248,7 +250,7 @@ def documented(doc: dict[str, Any], method: str, template: str, resp: Any, *, pr
 def test_every_operation_has_a_sample(doc: dict[str, Any]) -> None:
     ops = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
     assert ops == set(SAMPLES)
-    assert len(ops) == 45
+    assert len(ops) == 47
 
 
 # --- probes, operation by operation -------------------------------------------------------------------

@@ -91,6 +91,27 @@ def changes_csv(
     return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers, background=BackgroundTask(csv.close))
 
 
+ACCOUNTS_CSV_RESPONSE: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+          "description": "The run's accounts as CSV, columns as in docs/runs.md ('Accounts'), escaped like export.csv",
+          "headers": {**_ATTACHMENT, "X-Accounts-Baseline-Days": {
+              "schema": {"type": "integer"}, "description": "Loaded days among the 7 before the run's date"}}},
+}
+
+
+@router.get(f"{RUN}/accounts.csv", response_class=StreamingResponse, responses=merge(
+    ACCOUNTS_CSV_RESPONSE, NO_PLAN, NO_RUN, NOT_COMPLETED))
+def accounts_csv(
+    audience_id: str, run_id: str, principal: RowReader, session: DbSession, wh: WarehouseDep,
+    settings: SettingsDep,
+    sort: Annotated[Literal["people", "surge"], Query(description="as for …/accounts")] = "people",
+) -> StreamingResponse:
+    """Stream the companies behind a completed run's people as CSV, ranked."""
+    csv = service.open_accounts_csv(session, wh, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
+                                    sort=sort, spool_dir=spool_dir(settings))
+    return StreamingResponse(csv.lines, media_type=CONTENT_TYPE, headers=csv.headers, background=BackgroundTask(csv.close))
+
+
 @router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201,
              responses=merge(REUSED, NO_PLAN, NO_RUN, NOT_COMPLETED))
 def create_export(

@@ -24,9 +24,9 @@ from orbit.errors import Forbidden, NotFound, RunNotCompleted, WarehouseUnavaila
 from orbit.exports.spool import Spool
 from orbit.exports.storage import CONTENT_TYPE, ExportStorage, LocalStorage, StoredFile, StoredObject
 from orbit.metadata.models import Export, Run
-from orbit.runs import changes
+from orbit.runs import accounts, changes
 from orbit.runs import service as runs
-from orbit.warehouse import changes_sql, runs_sql
+from orbit.warehouse import accounts_sql, changes_sql, runs_sql
 from orbit.warehouse.backend import Warehouse
 
 
@@ -146,6 +146,21 @@ def open_changes_csv(session: Session, wh: Warehouse, *, org_id: str, audience_i
     }
     header = csv_header([name for name, _ in changes_sql.CSV_CHANGE_COLUMNS])
     return CsvStream(itertools.chain([header], rows), headers, rows.close)
+
+
+def open_accounts_csv(session: Session, wh: Warehouse, *, org_id: str, audience_id: str, run_id: str,
+                      sort: accounts_sql.Sort, spool_dir: Path) -> CsvStream:
+    """The run's accounts as CSV (`accounts_sql.CSV_COLUMNS`, escaped like export.csv), streamed
+    like `open_csv`; NotFound and RunNotCompleted before any byte."""
+    run = get_completed_run(session, org_id=org_id, audience_id=audience_id, run_id=run_id)
+    window = accounts.window_of(session, run)
+    rows = Spool(accounts_sql.csv_stream(wh, run_id=run.id, attempt=run.attempts, spec=runs.spec_of(run),
+                                         window=window, sort=sort), directory=spool_dir)
+    headers = {
+        "Content-Disposition": f'attachment; filename="audience-{run.audience_id}-run-{run.id}-accounts.csv"',
+        "X-Accounts-Baseline-Days": str(window.previous_days),
+    }
+    return CsvStream(itertools.chain([accounts_sql.header()], rows), headers, rows.close)
 
 
 # --- stored export records ---------------------------------------------------------------------

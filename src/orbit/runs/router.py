@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
@@ -11,8 +11,9 @@ from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope
 from orbit.http.openapi import errors, merge
-from orbit.runs import changes, explain, service
+from orbit.runs import accounts, changes, explain, service
 from orbit.runs.schemas import (
+    AccountsRead,
     ChangesRead,
     ExplainRead,
     ResultsRead,
@@ -20,6 +21,7 @@ from orbit.runs.schemas import (
     RunRead,
     RunSummary,
     StatsRead,
+    account_row,
     change_row,
     result_row,
     stats_body,
@@ -133,6 +135,34 @@ def explain_result(
     the 7 days up to it, and each ICP filter checked against their profile."""
     run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
     return envelope(ExplainRead.of(explain.explain(wh, session, run, hashed_email=hashed_email)))
+
+
+@router.get("/{run_id}/accounts", response_model=Envelope[AccountsRead],
+            responses=merge(_pending(Envelope[AccountsRead]), NO_PLAN, NO_RUN, PENDING_RUN))
+def run_accounts(
+    audience_id: str,
+    run_id: str,
+    response: Response,
+    principal: RowReader,
+    session: DbSession,
+    wh: WarehouseDep,
+    sort: Annotated[Literal["people", "surge"], Query(description=(
+        "people: most of the run's people first; surge: the strongest account surge first"))] = "people",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Envelope[AccountsRead]:
+    """The companies behind a completed run's people, ranked, with their account surge (202 while
+    queued or running)."""
+    run = service.get_run(session, org_id=principal.org_id, audience_id=audience_id, run_id=run_id)
+    service.require_completed(run)
+    if service.is_pending(run):
+        response.status_code = 202
+        return envelope(AccountsRead(run=RunSummary.of(run), state=run.status, data_date=run.data_date,
+                                     baseline_days=0, sort=sort, accounts=[], total=0, limit=limit, offset=offset))
+    got = accounts.page(wh, session, run, sort=sort, limit=limit, offset=offset)
+    return envelope(AccountsRead(
+        run=RunSummary.of(run), state=run.status, data_date=run.data_date, baseline_days=got.window.previous_days,
+        sort=sort, accounts=[account_row(r, run.topics) for r in got.rows], total=got.total, limit=limit, offset=offset))
 
 
 @router.get("/{run_id}/stats", response_model=Envelope[StatsRead],

@@ -322,3 +322,73 @@ class ExplainRead(ApiModel):
             trend=[ExplainDay(date=d.day, best_score=d.best_score, topics=d.topics) for d in e.trend],
             filters=[ExplainFilter(filter=f.key, passed=f.check.passed, value=f.check.value) for f in e.filters],
         )
+
+
+class AccountCount(ApiModel):
+    value: str
+    count: int
+
+
+class AccountTopic(ApiModel):
+    topic_id: int
+    topic_name: str | None
+    people: int
+
+
+class AccountSurge(ApiModel):
+    score: int | None = Field(description=(
+        "0..100: 50 = as many of the company's people research the audience's topics today as on the "
+        "average loaded day of the 7 before, 100 = none did before; null: no day before is loaded"))
+    researching_today: int = Field(description="The company's people with a signal on the audience's topics "
+                                               "in its score range on the run's date (ICP filters not applied)")
+    researching_before: float | None = Field(description="The same, averaged over the loaded days of the 7 before")
+
+
+class AccountRow(ApiModel):
+    rank: int
+    company_id: int
+    name: str | None
+    domain: str | None
+    industry: str | None
+    size: str | None
+    employee_count: int | None
+    revenue_range: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+    people: int = Field(description="The run's people at this company")
+    best_score: int
+    avg_score: float
+    seniorities: list[AccountCount]
+    topics: list[AccountTopic]
+    surge: AccountSurge
+
+
+def account_row(r: dict[str, Any], topics: dict[str, Any]) -> AccountRow:
+    seniorities = sorted(((str(k), int(n)) for k, n in zip(r["seniority_values"], r["seniority_counts"], strict=True)
+                          if k), key=lambda kv: (-kv[1], kv[0]))
+    by_topic = sorted(((int(k), int(n)) for k, n in zip(r["topic_ids"], r["topic_counts"], strict=True)),
+                      key=lambda kv: (-kv[1], kv[0]))
+    return AccountRow(
+        rank=r["rank"], company_id=r["company_id"], name=_s(r["name"]), domain=_s(r["domain"]),
+        industry=_s(r["industry"]), size=_s(r["size"]), employee_count=r["employee_count"] or None,
+        revenue_range=_s(r["revenue_range"]), city=_s(r["city"]), state=_s(r["state"]), country=_s(r["country"]),
+        people=r["people"], best_score=r["best_score"], avg_score=float(r["avg_score"]),
+        seniorities=[AccountCount(value=k, count=n) for k, n in seniorities],
+        topics=[AccountTopic(topic_id=t, topic_name=(topics.get(str(t)) or {}).get("topicName"), people=n)
+                for t, n in by_topic],
+        surge=AccountSurge(score=r["surge_score"], researching_today=r["researching_today"] or 0,
+                           researching_before=r["researching_before"]),
+    )
+
+
+class AccountsRead(ApiModel):
+    run: RunSummary
+    state: str
+    data_date: date
+    baseline_days: int = Field(description="Loaded days among the 7 before the run's date (the surge's baseline)")
+    sort: str
+    accounts: list[AccountRow]
+    total: int
+    limit: int
+    offset: int
