@@ -8,7 +8,7 @@ decided once per distinct value (dictionary), so a filter costs one gather per c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -315,17 +315,27 @@ def snapshot(index: ServingIndex, sel: Selection, *, cap: int) -> pa.Table:
     """The rows a run keeps, hydrated: rank, person_id, score, overlap, topic_ids and the profile
     columns of `runs_sql.PROFILE_COLUMNS` (names and values as the SQL INSERT writes them, missing
     companies as its LEFT JOIN's defaults), in result order."""
+    return next(iter(snapshot_parts(index, sel, cap=cap, part_rows=max(cap, 1))))
+
+
+def snapshot_parts(index: ServingIndex, sel: Selection, *, cap: int, part_rows: int) -> Iterator[pa.Table]:
+    """`snapshot` as consecutive rank ranges of `part_rows` rows (at least one table, maybe
+    empty), each hydrated only when asked for: the caller hands one to the engine while the next
+    is hydrated. Ranked once, so the parts are the slices of the whole snapshot."""
     picked, rows, topic_ids = _run_order(index, sel, cap)
     people = index.people
-    columns: dict[str, pa.Array] = {
-        "rank": pa.array(np.arange(1, len(rows) + 1, dtype=np.uint32)),
-        "person_id": pa.array(people.ids[rows]),
-        "score": pa.array(sel.best[picked]),
-        "overlap": pa.array(sel.overlap[picked].astype(np.uint16)),
-        "topic_ids": topic_ids,
-    }
-    columns.update(_profile_columns(index, rows, coded=True))
-    return pa.table(columns)
+    for start in range(0, max(len(rows), 1), part_rows):
+        end = min(start + part_rows, len(rows))
+        part, at = picked[start:end], rows[start:end]
+        columns: dict[str, pa.Array] = {
+            "rank": pa.array(np.arange(start + 1, end + 1, dtype=np.uint32)),
+            "person_id": pa.array(people.ids[at]),
+            "score": pa.array(sel.best[part]),
+            "overlap": pa.array(sel.overlap[part].astype(np.uint16)),
+            "topic_ids": topic_ids.slice(start, end - start),
+        }
+        columns.update(_profile_columns(index, at, coded=True))
+        yield pa.table(columns)
 
 
 def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, coded: bool,
