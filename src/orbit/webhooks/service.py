@@ -292,6 +292,7 @@ def emit(session: Session, *, org_id: str, type_: EventType, data: dict[str, Any
     event = WebhookEvent(id=event_id, organization_id=org_id, type=type_.value,
                          body=_body(event_id, type_.value, org_id, now, data), created_at=now)
     session.add(event)
+    session.flush()  # no ORM relationship orders the inserts: the event first, for the foreign key
     session.add_all(_deliveries(org_id, endpoint_ids, event, now))
     session.flush()
     db.after_commit(session, BELL.ring)
@@ -306,6 +307,7 @@ def ping(session: Session, *, org_id: str, endpoint_id: str, now: datetime | Non
     event = WebhookEvent(id=event_id, organization_id=org_id, type=PING,
                          body=_body(event_id, PING, org_id, now, {"endpointId": endpoint.id}), created_at=now)
     session.add(event)
+    session.flush()
     (delivery,) = _deliveries(org_id, [endpoint.id], event, now)
     session.add(delivery)
     session.flush()
