@@ -31,7 +31,9 @@ log = logging.getLogger("orbit.webhooks")
 
 USER_AGENT = f"Orbit-Webhooks/{__version__}"
 EXCERPT_BYTES = 1024  # read of a receiver's answer; the rest is never downloaded
-PRUNE_EVERY_S = 600.0
+# The janitor thread frees stalled deliveries and prunes old records this often: a dead
+# deliverer's delivery waits its lease plus at most this long.
+TIDY_EVERY_S = 10.0
 
 
 def _ms(start: float) -> int:
@@ -114,10 +116,23 @@ class Deliverer:
         self.lease = timedelta(seconds=3 * settings.timeout_s + 30)
 
     def _claim(self) -> service.Claimed | None:
+        # Looking first is a read: on SQLite idle threads then never queue for the write lock
+        # that run claims and heartbeats need.
+        with self.sessions() as session:
+            if not service.any_due(session):
+                return None
         with self.sessions.begin() as session:
             db.begin_write(session)
-            service.requeue_expired(session, window=self.window)
             return service.claim_next_delivery(session, worker_id=self.worker_id, lease=self.lease)
+
+    def tidy(self) -> int:
+        """Free the deliveries of deliverers that died, fail pending ones past their window, and
+        delete events past `retention_days` that are final. Returns rows changed."""
+        with self.sessions.begin() as session:
+            db.begin_write(session)
+            moved = service.requeue_expired(session, window=self.window)
+            cutoff = datetime.now(UTC) - timedelta(days=self.settings.retention_days)
+            return moved + service.prune(session, older_than=cutoff)
 
     def run_once(self) -> bool:
         """Attempt one due delivery; False when none was due."""
@@ -141,23 +156,17 @@ class Deliverer:
                  claimed.attempt, outcome.status_code or outcome.error, status)
         return True
 
-    def prune(self) -> int:
-        """Delete events (and deliveries) past `retention_days` that are final."""
-        with self.sessions.begin() as session:
-            db.begin_write(session)
-            cutoff = datetime.now(UTC) - timedelta(days=self.settings.retention_days)
-            return service.prune(session, older_than=cutoff)
-
     def serve(self, stop: threading.Event, *, janitor: bool = False) -> None:
-        """Work until `stop` is set (ring `service.BELL` then); idle, wait `poll_seconds` or the bell."""
-        last_prune = 0.0
+        """Work until `stop` is set (ring `service.BELL` then); idle, wait `poll_seconds` or the bell.
+        The `janitor` thread also tidies (`tidy`) every `TIDY_EVERY_S`."""
+        last_tidy = 0.0
         while not stop.is_set():
             service.BELL.event.clear()
             try:
-                if janitor and time.monotonic() - last_prune > PRUNE_EVERY_S:
-                    last_prune = time.monotonic()
-                    if pruned := self.prune():
-                        log.info("webhooks: pruned %d old events", pruned)
+                if janitor and time.monotonic() - last_tidy > TIDY_EVERY_S:
+                    last_tidy = time.monotonic()
+                    if tidied := self.tidy():
+                        log.info("webhooks: %d stalled, overdue or old records tidied", tidied)
                 if self.run_once():
                     continue
             except Exception:

@@ -388,23 +388,30 @@ class Claimed:
     previous_secret_expires_at: datetime | None
 
 
-def claim_next_delivery(session: Session, *, worker_id: str, lease: timedelta,
-                        now: datetime | None = None) -> Claimed | None:
-    """Move the oldest due pending delivery of an enabled endpoint to `delivering` for this worker;
-    None when nothing is due. An endpoint with a delivery in flight gets no second one, so a slow
-    endpoint holds one deliverer thread at most. Commit right after."""
-    now = now or _now()
+def _due(now: datetime) -> Any:
     busy = aliased(WebhookDelivery)
-    due = (
+    return (
         select(WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.status == DeliveryStatus.PENDING.value, WebhookDelivery.next_attempt_at <= now,
                WebhookEndpoint.is_enabled.is_(True),
                ~exists().where(busy.endpoint_id == WebhookDelivery.endpoint_id,
                                busy.status == DeliveryStatus.DELIVERING.value))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at, WebhookDelivery.id)
-        .limit(1)
     )
+
+
+def any_due(session: Session, *, now: datetime | None = None) -> bool:
+    """Whether a claim could find something: a read, so idle deliverers take no write lock."""
+    return session.scalar(_due(now or _now()).limit(1)) is not None
+
+
+def claim_next_delivery(session: Session, *, worker_id: str, lease: timedelta,
+                        now: datetime | None = None) -> Claimed | None:
+    """Move the oldest due pending delivery of an enabled endpoint to `delivering` for this worker;
+    None when nothing is due. An endpoint with a delivery in flight gets no second one, so a slow
+    endpoint holds one deliverer thread at most. Commit right after."""
+    now = now or _now()
+    due = _due(now).order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at, WebhookDelivery.id).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(of=WebhookDelivery, skip_locked=True)
     delivery_id = session.scalar(due)
