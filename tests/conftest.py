@@ -148,7 +148,9 @@ def client(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     # No embedded workers: tests drive `Worker.run_once()` themselves, so states are deterministic.
     # Rate limits far above what the suite sends through this one shared client
     # (tests/site_analysis checks the real limits with an app of its own).
+    # No webhook deliverer either: tests/webhooks drive deliveries themselves.
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), env="test", runs=RunsSettings(embedded_workers=0),
+                        webhooks={"concurrency": 0, "allow_http": True, "allow_loopback": True},
                         rate_limit={"analyze_anonymous_per_minute": 100_000, "analyze_authenticated_per_minute": 100_000,
                                     "anonymous_per_minute": 100_000, "authenticated_per_minute": 100_000})
     app = create_app(settings, warehouse=loaded.wh, engine=loaded.engine)

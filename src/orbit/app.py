@@ -43,6 +43,10 @@ from orbit.topics.service import TopicCatalog
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.factory import open_warehouse
 from orbit.warehouse.statement import Statement
+from orbit.webhooks import router as webhooks_router
+from orbit.webhooks import service as webhooks_service
+from orbit.webhooks.deliverer import DeliveryThreads
+from orbit.webhooks.keys import server_key
 
 log = logging.getLogger("orbit.app")
 
@@ -60,6 +64,7 @@ TAGS = [
         "name": "Audience Builder",
         "description": "Curated filters, preview, saved audiences, runs, stats, CSV export, and saved topic lists",
     },
+    {"name": "Webhooks", "description": "Signed event deliveries to the organization's endpoints, with retries and replay"},
     {"name": "Operations", "description": "Health, readiness and metrics of this Orbit deployment"},
 ]
 
@@ -104,6 +109,10 @@ def create_app(
             ratelimit.RateLimiter(settings.rate_limit, costly_paths={site_analysis_router.ANALYZE_PATH})
             if settings.rate_limit.enabled else None
         )
+        # Webhook secrets are derived from this key; nothing that signs is stored (docs/webhooks.md).
+        app.state.webhooks = webhooks_service.Context.of(settings.webhooks, server_key(settings))
+        if settings.webhooks.allow_loopback or settings.webhooks.allow_http:
+            log.warning("webhooks may call http:// or loopback URLs (ORBIT_WEBHOOKS__ALLOW_*): development and tests only")
         metrics.watch("orbit_runs", lambda: _runs_by_status(sessions), "Runs by status", "status")
         background = None
         if settings.runs.embedded_workers > 0:
@@ -112,6 +121,11 @@ def create_app(
                                     workers=settings.runs.embedded_workers, index_of=app.state.serving.current,
                                     workdir=settings.data_dir / "serving")
             background.start()
+        # Deliveries go out from their own threads: a slow endpoint never holds a run worker.
+        deliveries = None
+        if settings.webhooks.concurrency > 0:
+            deliveries = DeliveryThreads(sessions, settings.webhooks, app.state.webhooks.server_key)
+            deliveries.start()
         # Loads handed over by `orbit ingest` and dropped into the watched folder run here, one at
         # a time; when one ends, the snapshot of ready days (and the serving index) move on at once.
         loader = Loader(wh, sessions, after_load=lambda: app.state.serving.current(app.state.catalog.refresh()))
@@ -132,6 +146,8 @@ def create_app(
                 watcher.close()
             if background is not None:
                 background.close()
+            if deliveries is not None:
+                deliveries.close()
             app.state.site_analyzer.close()
             app.state.serving.close()
             if own_wh:
@@ -171,6 +187,7 @@ def create_app(
     app.include_router(topic_lists_router.router)
     app.include_router(runs_router.router)
     app.include_router(exports_router.router)
+    app.include_router(webhooks_router.router)
 
     @app.get("/metrics", tags=["Operations"], response_class=PlainTextResponse, responses=openapi.errors(
         SERVICE_UNAVAILABLE="the metadata store could not be read for the runs-by-status gauge"))

@@ -399,19 +399,25 @@ def worker(
 
     from orbit.runs.worker import Background
     from orbit.topics.service import TopicCatalog
+    from orbit.webhooks.deliverer import DeliveryThreads
+    from orbit.webhooks.keys import server_key
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     wh, engine = _stores(settings, clean=_cleans(settings))
     sessions = db.make_sessions(engine)
     background = Background(wh, sessions, TopicCatalog(wh, sessions).current, settings.runs, workers=threads)
+    # Webhook deliveries too (ORBIT_WEBHOOKS__CONCURRENCY threads; 0: left to other processes).
+    deliveries = DeliveryThreads(sessions, settings.webhooks, server_key(settings))
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     background.start()
+    deliveries.start()
     console.print(f"worker running with {threads} thread(s); Ctrl-C to stop")
     stopped.wait()
     background.close()
+    deliveries.close()
     wh.close()
     engine.dispose()
 

@@ -187,6 +187,33 @@ class IngestSettings(BaseModel):
     watch_seconds: float = Field(default=10.0, gt=0, le=3600)
 
 
+class WebhookSettings(BaseModel):
+    """Webhook endpoints and their deliverer (orbit.webhooks, docs/webhooks.md)."""
+
+    # Server key from which every endpoint's signing secret is derived (HMAC of the endpoint id
+    # and a random nonce), so the metadata store holds nothing that signs. Unset: a random key
+    # kept in `<data_dir>/webhook-secret.key`. Set the same value on every host.
+    secret_key: SecretStr | None = None
+    # Development and tests only (refused in production): http:// URLs, and loopback targets.
+    allow_http: bool = False
+    allow_loopback: bool = False
+    max_endpoints: int = Field(default=16, ge=1, le=1000)  # per organization
+    # One attempt: connect, send and read the answer, each bounded by this.
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Backoff before retry n is min(base * 2**(n-1), max_delay), times a jitter in [0.5, 1].
+    retry_base_seconds: float = Field(default=30.0, ge=0)
+    retry_max_delay_seconds: float = Field(default=3600.0, ge=0)
+    # A delivery not accepted within this window after it was created is `failed`.
+    retry_window_seconds: float = Field(default=86_400.0, gt=0)
+    # Deliverer threads per `orbit serve` / `orbit worker` process (0: this process delivers none).
+    concurrency: int = Field(default=4, ge=0, le=64)
+    poll_seconds: float = Field(default=1.0, gt=0)
+    # After `rotate-secret`, deliveries are signed with the old secret too for this long.
+    rotation_grace_seconds: int = Field(default=86_400, ge=0, le=7 * 86_400)
+    # Events and deliveries older than this are deleted once final.
+    retention_days: int = Field(default=30, ge=1, le=3650)
+
+
 class Settings(BaseSettings):
     """Process-wide settings, built once at each entry point and passed down."""
 
@@ -214,6 +241,7 @@ class Settings(BaseSettings):
     overload: OverloadSettings = Field(default_factory=OverloadSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:
@@ -235,6 +263,12 @@ class Settings(BaseSettings):
         secret = self.auth.jwt_secret
         if self.env == "production" and secret is not None and len(secret.get_secret_value()) < 32:
             raise ValueError("ORBIT_AUTH__JWT_SECRET must be at least 32 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _production_webhooks_are_public_https(self) -> Settings:
+        if self.env == "production" and (self.webhooks.allow_http or self.webhooks.allow_loopback):
+            raise ValueError("ORBIT_WEBHOOKS__ALLOW_HTTP and __ALLOW_LOOPBACK are for development and tests only")
         return self
 
     @property

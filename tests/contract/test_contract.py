@@ -49,6 +49,8 @@ DAY = SMALL_END.isoformat()
 A = "/v1/intent/audiences"
 AUD = "/v1/intent/audiences/{audience_id}"
 RUN = "/v1/intent/audiences/{audience_id}/runs/{run_id}"
+HOOKS = "/v1/intent/webhooks"
+HOOK = HOOKS + "/{webhook_id}"
 
 # The contract: every operation of the app and the schemas its answers are checked against
 # (`envelope` = the G3 `{data, meta}` envelope; `error` = the error envelope; `g2_*` = SDK shapes).
@@ -97,6 +99,16 @@ OPERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{RUN}/exports"): ("g3_stored_export_list",),
     ("GET", f"{RUN}/exports/{{export_id}}"): ("g3_stored_export",),
     ("GET", "/v1/intent/exports/{export_id}/download"): ("g3_download_headers",),
+    ("GET", HOOKS): ("g3_webhook_list",),
+    ("POST", HOOKS): ("g3_webhook_secret", "error"),
+    ("GET", HOOK): ("g3_webhook",),
+    ("PATCH", HOOK): ("g3_webhook", "error"),
+    ("DELETE", HOOK): ("g3_deleted",),
+    ("POST", f"{HOOK}/rotate-secret"): ("g3_webhook_secret",),
+    ("POST", f"{HOOK}/ping"): ("g3_webhook_delivery",),
+    ("GET", f"{HOOK}/deliveries"): ("g3_webhook_delivery_list",),
+    ("GET", f"{HOOK}/deliveries/{{delivery_id}}"): ("g3_webhook_delivery",),
+    ("POST", f"{HOOK}/deliveries/{{delivery_id}}/replay"): ("g3_webhook_delivery",),
     ("GET", "/metrics"): ("ops_metrics_headers",),
     ("GET", "/healthz"): ("ops_health",),
     ("GET", "/readyz"): ("ops_health",),
@@ -820,6 +832,35 @@ def test_topic_lists(client: TestClient, loaded: Loaded, popular: list[int]) -> 
     call(client, "PATCH", one, status=200, path=path, headers=org.headers, json={"topicIds": popular[3:5]},
          schemas=("g3_topic_list",))
     call(client, "DELETE", one, status=200, path=path, headers=org.headers, schemas=("g3_deleted",))
+
+
+# --- webhooks ---------------------------------------------------------------------------------------
+
+
+def test_webhooks(client: TestClient, loaded: Loaded) -> None:
+    org = make_org(loaded)
+    body = {"url": "http://127.0.0.1:9/contract", "events": ["run.completed", "export.completed"]}
+    created = call(client, "POST", HOOKS, status=201, headers=org.headers, json=body, schemas=("g3_webhook_secret",))
+    path = {"webhook_id": created.json()["data"]["endpoint"]["id"]}
+    fail_call(client, "POST", HOOKS, headers=org.headers, json={**body, "events": ["run.exploded"]},
+              status=400, code="VALIDATION_ERROR")
+    call(client, "GET", HOOKS, status=200, headers=org.headers, schemas=("g3_webhook_list",))
+    call(client, "GET", HOOK, status=200, path=path, headers=org.headers, schemas=("g3_webhook",))
+    call(client, "PATCH", HOOK, status=200, path=path, headers=org.headers, json={"enabled": False},
+         schemas=("g3_webhook",))
+    call(client, "POST", f"{HOOK}/rotate-secret", status=200, path=path, headers=org.headers,
+         schemas=("g3_webhook_secret",))
+    ping = call(client, "POST", f"{HOOK}/ping", status=202, path=path, headers=org.headers,
+                schemas=("g3_webhook_delivery",))
+    one = {**path, "delivery_id": ping.json()["data"]["id"]}
+    call(client, "GET", f"{HOOK}/deliveries", status=200, path=path, headers=org.headers,
+         schemas=("g3_webhook_delivery_list",))
+    got = call(client, "GET", f"{HOOK}/deliveries/{{delivery_id}}", status=200, path=one, headers=org.headers,
+               schemas=("g3_webhook_delivery",))
+    assert got.json()["data"]["event"]["type"] == "webhook.ping"
+    call(client, "POST", f"{HOOK}/deliveries/{{delivery_id}}/replay", status=202, path=one, headers=org.headers,
+         schemas=("g3_webhook_delivery",))
+    call(client, "DELETE", HOOK, status=200, path=path, headers=org.headers, schemas=("g3_deleted",))
 
 
 # --- account and operations -------------------------------------------------------------------------

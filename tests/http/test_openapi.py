@@ -44,6 +44,7 @@ PROBES = ("/healthz", "/readyz", "/metrics")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 AUD = "/v1/intent/audiences"
 RUN = AUD + "/{audience_id}/runs/{run_id}"
+HOOKS = "/v1/intent/webhooks"
 
 
 @dataclass
@@ -120,6 +121,17 @@ def _samples() -> dict[tuple[str, str], Sample]:
         ("GET", f"{RUN}/exports"): Sample(bad_params={"limit": 0}),
         ("GET", f"{RUN}/exports/{{export_id}}"): Sample(),
         ("GET", "/v1/intent/exports/{export_id}/download"): Sample(),
+        ("GET", HOOKS): Sample(bad_params={"limit": 0}),
+        ("POST", HOOKS): Sample(json={"url": "http://127.0.0.1:9/hook", "events": ["run.completed"]},
+                                bad_json={"url": "http://127.0.0.1:9/hook", "events": ["run.exploded"]}),
+        ("GET", f"{HOOKS}/{{webhook_id}}"): Sample(),
+        ("PATCH", f"{HOOKS}/{{webhook_id}}"): Sample(json={"description": "probed"}, bad_json={"events": []}),
+        ("DELETE", f"{HOOKS}/{{webhook_id}}"): Sample(ids={"webhook_id": "spare_webhook"}),
+        ("POST", f"{HOOKS}/{{webhook_id}}/rotate-secret"): Sample(),
+        ("POST", f"{HOOKS}/{{webhook_id}}/ping"): Sample(),
+        ("GET", f"{HOOKS}/{{webhook_id}}/deliveries"): Sample(bad_params={"status": "lost"}),
+        ("GET", f"{HOOKS}/{{webhook_id}}/deliveries/{{delivery_id}}"): Sample(),
+        ("POST", f"{HOOKS}/{{webhook_id}}/deliveries/{{delivery_id}}/replay"): Sample(),
         ("GET", "/metrics"): Sample(),
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),
@@ -134,7 +146,8 @@ SAMPLES = _samples()
 def _app(loaded: Loaded, data_dir: Path, **settings: Any) -> TestClient:
     """Rate limits off unless asked for: the probes send many bad credentials from one address."""
     config = Settings(data_dir=data_dir, env="test", runs=RunsSettings(embedded_workers=0),
-                      **{"rate_limit": {"enabled": False}, **settings})
+                      **{"rate_limit": {"enabled": False},
+                         "webhooks": {"concurrency": 0, "allow_http": True, "allow_loopback": True}, **settings})
     return TestClient(create_app(config, warehouse=loaded.wh, engine=loaded.engine))
 
 
@@ -185,12 +198,17 @@ def things(api: TestClient, loaded: Loaded, popular: list[int]) -> Things:
     row = _ok(api.get(f"{AUD}/{main}/runs/{run}/results", headers=h, params={"limit": 1}))["results"][0]
     lists = [_ok(api.post("/v1/intent/topic-lists", headers=h, json={"name": n, "topicIds": popular[:1]}), 201)["id"]
              for n in ("main", "spare")]
+    hook_body = {"url": "http://127.0.0.1:9/hook", "events": ["run.completed"]}
+    hooks = [_ok(api.post(HOOKS, headers=h, json=hook_body), 201)["endpoint"]["id"] for _ in range(2)]
+    delivery = _ok(api.post(f"{HOOKS}/{hooks[0]}/ping", headers=h), 202)["id"]
     url = urlsplit(made["downloadUrl"])
     return Things(
         org=org, topics=popular,
         ids={"audience_id": main, "run_id": run, "export_id": made["export"]["id"], "topic_list_id": lists[0],
-             "analysis_id": MISSING, "topicId": str(popular[0]), "hashed_email": row["hashedEmail"]},
-        spare={"spare_audience": spare, "run_audience": run_audience, "queued_run": queued, "spare_list": lists[1]},
+             "analysis_id": MISSING, "topicId": str(popular[0]), "hashed_email": row["hashedEmail"],
+             "webhook_id": hooks[0], "delivery_id": delivery},
+        spare={"spare_audience": spare, "run_audience": run_audience, "queued_run": queued, "spare_list": lists[1],
+               "spare_webhook": hooks[1]},
         download=dict(parse_qsl(url.query)),
     )
 
@@ -250,7 +268,7 @@ def documented(doc: dict[str, Any], method: str, template: str, resp: Any, *, pr
 def test_every_operation_has_a_sample(doc: dict[str, Any]) -> None:
     ops = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
     assert ops == set(SAMPLES)
-    assert len(ops) == 47
+    assert len(ops) == 57
 
 
 # --- probes, operation by operation -------------------------------------------------------------------

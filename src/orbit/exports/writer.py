@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.errors import OrbitError
-from orbit.exports import service
+from orbit.exports import events, service
 from orbit.exports.storage import ExportStorage, delete_files
 from orbit.metadata import db
 from orbit.metadata.models import Export
@@ -80,6 +80,7 @@ def create_or_reuse(
         with sessions.begin() as session:
             db.begin_write(session)
             done = service.finish_export(session, export_id=file.export_id, stored=stored, now=datetime.now(UTC))
+            events.export_completed(session, done)  # webhook outbox rows, same transaction
             session.expunge(done)
     except Exception:
         # The row is gone (audience deleted meanwhile) or the commit failed: drop the orphan file.

@@ -258,3 +258,70 @@ class SiteAnalysis(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     confidence: Mapped[str | None] = mapped_column(String(8), nullable=True)  # null: stored before 0006
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookEndpoint(Base):
+    """A URL an organization receives events at. Its signing secret is never stored: it is derived
+    from the server key and `secret_nonce` (orbit.webhooks.signing)."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    events: Mapped[list[str]] = mapped_column(JSON)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    secret_nonce: Mapped[str] = mapped_column(String(64))
+    # The secret before the last rotation, still signing beside the new one until it expires.
+    previous_secret_nonce: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookEvent(Base):
+    """An event as sent (the outbox): written in the transaction of the change it reports."""
+
+    __tablename__ = "webhook_event"
+    __table_args__ = (Index("ix_webhook_event_created", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(36), ForeignKey("organization.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # the exact JSON bytes that are signed and sent
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookDelivery(Base):
+    """One event to one endpoint; the table is also the delivery queue (claims with leases)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(36), ForeignKey("organization.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[str] = mapped_column(String(36), ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(36), ForeignKey("webhook_event.id", ondelete="CASCADE"), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Retries end `retry_window_seconds` after `created_at` (a replay is a new delivery).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_response_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_response_excerpt: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    replay_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

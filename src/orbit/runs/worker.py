@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.metadata import db
 from orbit.metadata.models import Run
-from orbit.runs import changes, service
+from orbit.runs import changes, events, service
 from orbit.serving import query as serving
 from orbit.serving.index import ServingIndex
 from orbit.settings import RunsSettings
@@ -120,6 +120,8 @@ class Worker:
                 session, run=run, worker_id=self.worker_id, counts=counts, topics=topics, query_id=query_id,
                 changes=changed,
             )
+            if done:
+                events.run_completed(session, run_id=run.id)  # webhook outbox rows, same transaction
         if not done:
             # Another worker owns the run now: this attempt's rows are never read; drop them.
             log.warning("run %s attempt %d finished after losing its lease; discarded", run.id, run.attempts)
@@ -154,6 +156,8 @@ class Worker:
                 session, run=run, worker_id=self.worker_id, code=code, message=message,
                 max_attempts=self.settings.max_attempts, base_seconds=self.settings.retry_base_seconds,
             )
+            if status == service.RunStatus.FAILED.value:
+                events.run_failed(session, run_id=run.id)
         log.info("run %s is now %s", run.id, status)
 
     def serve(self, stop: threading.Event) -> None:

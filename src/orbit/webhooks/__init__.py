@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, signed deliveries with retries, replay (docs/webhooks.md)."""
