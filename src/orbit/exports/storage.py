@@ -13,7 +13,6 @@ import hmac
 import logging
 import os
 import re
-import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import quote, urlencode
 
 from orbit.errors import StorageUnavailable
+from orbit.keyfiles import key_file
 from orbit.settings import ExportSettings, Settings
 
 log = logging.getLogger("orbit.exports")
@@ -115,24 +115,7 @@ def signing_key(settings: Settings) -> bytes:
     `<data_dir>/export-signing.key`, created once: concurrent processes all end up with the first."""
     if settings.exports.signing_key is not None:
         return settings.exports.signing_key.get_secret_value().encode()
-    path = settings.data_dir / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{KEY_FILE}.")  # mkstemp creates 0600
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-                f.flush()
-                os.fsync(f.fileno())
-            # link() never replaces: if another process made the key first, we read theirs.
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-        finally:
-            os.unlink(tmp)
-    text = path.read_text().strip()
-    if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise ValueError(f"{path} does not hold a 32-byte hex key; delete it to make a new one")
-    return bytes.fromhex(text)
+    return key_file(settings.data_dir / KEY_FILE)
 
 
 # --- local files -------------------------------------------------------------------------------

@@ -1,17 +1,8 @@
-"""The server key that webhook signing secrets are derived from: a setting, or a key file.
-
-(exports/storage.py keeps its URL-signing key the same way; the two could share one helper in a
-neutral module, left for a change that may touch exports.)
-"""
+"""The server key that webhook signing secrets are derived from: a setting, or a key file."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import secrets
-import tempfile
-
+from orbit.keyfiles import key_file
 from orbit.settings import Settings
 
 KEY_FILE = "webhook-secret.key"
@@ -26,20 +17,4 @@ def server_key(settings: Settings) -> bytes:
         if len(key) < 16:
             raise ValueError("ORBIT_WEBHOOKS__SECRET_KEY must be at least 16 bytes")
         return key
-    path = settings.data_dir / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{KEY_FILE}.")  # 0600
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-                f.flush()
-                os.fsync(f.fileno())
-            with contextlib.suppress(FileExistsError):  # link() never replaces another process's key
-                os.link(tmp, path)
-        finally:
-            os.unlink(tmp)
-    text = path.read_text().strip()
-    if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise ValueError(f"{path} does not hold a 32-byte hex key; delete it to make a new one")
-    return bytes.fromhex(text)
+    return key_file(settings.data_dir / KEY_FILE)
