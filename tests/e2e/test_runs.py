@@ -97,6 +97,17 @@ def test_lifecycle_over_http(data: tuple[dict[str, str], str]) -> None:
             assert stats["total"] == body["total"]
             size = http.get(f"/v1/intent/audiences/{audience}").json()["data"]["audienceSize"]
             assert size == http.get(f"/v1/intent/audiences/{audience}/runs/{run}").json()["data"]["resultCount"]
+            # Why the first person is there, and the companies behind the run.
+            first = body["results"][0]
+            why = _data(http.get(f"{results}/{first['hashedEmail']}/explain"))
+            assert (why["rank"], why["score"]) == (1, first["intent"]["score"])
+            assert {t["topicId"] for t in why["topics"] if t["matched"]} == {
+                m["topicId"] for m in first["intent"]["matchedTopics"]}
+            accounts = _data(http.get(f"/v1/intent/audiences/{audience}/runs/{run}/accounts", params={"limit": 5}))
+            assert accounts["total"] > 0 and accounts["accounts"][0]["rank"] == 1
+            assert sum(a["people"] for a in accounts["accounts"]) <= body["total"]
+            sheet = http.get(f"/v1/intent/audiences/{audience}/runs/{run}/accounts.csv")
+            assert sheet.status_code == 200 and sheet.text.count("\r\n") == accounts["total"] + 1
             # What changed: nothing before the first run; a second run of the same day changes nobody.
             changes = f"/v1/intent/audiences/{audience}/runs/{{}}/changes"
             assert http.get(changes.format(run), params={"kind": "new"}).json()["error"]["code"] == "NO_PREVIOUS_RUN"

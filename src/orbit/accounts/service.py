@@ -169,10 +169,7 @@ def revoke_api_key(session: Session, *, key_ref: str) -> ApiKey:
 
 
 def _active_org(session: Session, org_id: str) -> Organization:
-    return _check_org(session.get(Organization, org_id))
-
-
-def _check_org(org: Organization | None) -> Organization:
+    org = session.get(Organization, org_id)
     if org is None:
         raise Unauthorized("the credentials name no known organization")
     if not org.is_active:
@@ -186,21 +183,27 @@ def authenticate_api_key(session: Session, *, raw: str, now: datetime | None = N
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         raise Unauthorized("X-API-Key must be an Orbit API key (sk_...)")
     digest = hash_key(raw)
-    # Key and organization in one statement: every authenticated request pays for it.
+    # Key and organization in one statement of plain columns: every authenticated request pays
+    # for it, and loading two ORM objects was ~10% of a preview's GIL time under load.
     found = session.execute(
-        select(ApiKey, Organization).outerjoin(Organization, Organization.id == ApiKey.organization_id)
+        select(ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, Organization.id, Organization.name,
+               Organization.is_active, Organization.audience_slots)
+        .outerjoin(Organization, Organization.id == ApiKey.organization_id)
         .where(ApiKey.key_hash == digest)
     ).first()
     # The lookup is by hash, so timing reveals nothing about the key; compare anyway.
-    if found is None or not hmac.compare_digest(found[0].key_hash, digest):
+    if found is None or not hmac.compare_digest(found[1], digest):
         raise Unauthorized("the API key is not valid")
-    key, org = found
-    if key.revoked_at is not None:
+    key_id, _, revoked_at, org_id, org_name, org_active, slots = found
+    if revoked_at is not None:
         raise Unauthorized("the API key has been revoked")
-    _check_org(org)
+    if org_id is None:
+        raise Unauthorized("the credentials name no known organization")
+    if not org_active:
+        raise Forbidden("the organization is deactivated")
     if touch:
-        touch_api_key(session, key_id=key.id, now=now)
-    return Principal(org.id, org.name, PrincipalKind.API_KEY, key.id, org.audience_slots)
+        touch_api_key(session, key_id=key_id, now=now)
+    return Principal(org_id, org_name, PrincipalKind.API_KEY, key_id, slots)
 
 
 _touched: dict[str, float] = {}  # key id -> monotonic time this process last wrote last_used_at

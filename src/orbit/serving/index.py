@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 Codes = npt.NDArray[np.unsignedinteger]
+LISTED_MAX = 1 << 16  # dictionaries up to this size are also kept as Python strings (`Column.listed`)
 Rows = npt.NDArray[np.uint32]
 
 
@@ -38,6 +39,9 @@ class Column:
     values: pa.StringArray
     lowered: pa.StringArray | None  # lowerUTF8 of each value as the engine computes it (text filters)
     empty: int  # the code of "" (-1: no row has it); run rows give it to people without a company
+    # The values as Python strings when the dictionary is small (a page of sample rows looks them
+    # up by code: 50 rows cost ~15 µs of pyarrow calls per column, held under the GIL, otherwise).
+    listed: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -73,7 +77,8 @@ def column(values: pa.ChunkedArray | pa.Array, engine_lowered: dict[str, str] | 
             lowered = pa.array([engine_lowered.get(w, low) for w, low in
                                 zip(words.to_pylist(), lowered.to_pylist(), strict=True)], pa.string())
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return Column(_smallest(codes, len(words)), words, lowered, int(pc.index(words, "").as_py()))
+    listed = tuple(words.to_pylist()) if len(words) <= LISTED_MAX else None
+    return Column(_smallest(codes, len(words)), words, lowered, int(pc.index(words, "").as_py()), listed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -334,47 +334,38 @@ def snapshot_parts(index: ServingIndex, sel: Selection, *, cap: int, part_rows: 
             "overlap": pa.array(sel.overlap[part].astype(np.uint16)),
             "topic_ids": topic_ids.slice(start, end - start),
         }
-        columns.update(_profile_columns(index, at, coded=True))
+        columns.update(_profile_columns(index, at))
         yield pa.table(columns)
 
 
-def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, coded: bool,
-                     keys: Collection[str] | None = None) -> dict[str, pa.Array]:
+def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
     """The profile columns of these person rows (`PROFILE_ORDER`, is_b2b, is_b2c, company_id and
     the `COMPANY_PROFILE` keys) as the SQL LEFT JOIN gives them: missing companies as "" and 0.
-    `coded`: text columns stay dictionary-coded as in the index (nothing copied but the codes:
-    for a run's rows); otherwise their values are taken (cheaper for a page of sample rows).
-    `keys`: only these columns (None: all)."""
+    Text columns stay dictionary-coded as in the index (nothing copied but the codes: a run's
+    rows) unless their dictionary is larger than the rows. A page of sample rows: `_page_columns`."""
     people, companies = index.people, index.companies
     company = people.company_row[rows]
     has = company >= 0
     at = np.where(has, company, 0)
     columns: dict[str, pa.Array] = {}
-    profile = people.profile
-    if keys is not None:
-        profile = profile.select([name for name in profile.column_names if name in keys])
-    wide = _take_arrays(profile, rows)
+    wide = _take_arrays(people.profile, rows)
     for name in PROFILE_ORDER:
-        if keys is not None and name not in keys:
-            continue
         if name in wide:
             columns[name] = wide[name]
         else:
             col = people.columns[name]
             codes = pa.array(col.codes[rows])
-            columns[name] = (pa.DictionaryArray.from_arrays(codes, col.values) if _keeps_codes(coded, col, rows)
+            columns[name] = (pa.DictionaryArray.from_arrays(codes, col.values) if _keeps_codes(col, rows)
                              else col.values.take(codes))
     columns["is_b2b"], columns["is_b2c"] = pa.array(people.b2b[rows]), pa.array(people.b2c[rows])
     columns["company_id"] = pa.array(people.company_ids[rows])
     for key, source in COMPANY_PROFILE.items():
-        if keys is not None and key not in keys:
-            continue
         if not len(companies.ids):
             columns[key] = pa.array(np.zeros(len(rows), np.uint32)) if source == "employee_count" else (
                 pa.array([""] * len(rows), pa.string()))
         elif source == "employee_count":
             columns[key] = pa.array(np.where(has, companies.employee_count[at], 0).astype(np.uint32))
-        elif not _keeps_codes(coded, col := companies.columns[source], rows):
+        elif not _keeps_codes(col := companies.columns[source], rows):
             columns[key] = pc.if_else(pa.array(~has), "", col.values.take(pa.array(col.codes[at])))
         else:  # people without a company get the dictionary's entry "" (added if it has none)
             values, empty = col.values, col.empty
@@ -385,11 +376,11 @@ def _profile_columns(index: ServingIndex, rows: npt.NDArray[np.integer], *, code
     return columns
 
 
-def _keeps_codes(coded: bool, col: Column, rows: npt.NDArray[np.integer]) -> bool:
-    """Whether a column of these rows stays dictionary-coded: only when asked and when its
+def _keeps_codes(col: Column, rows: npt.NDArray[np.integer]) -> bool:
+    """Whether a column of these rows stays dictionary-coded: only when its
     dictionary is no larger than the rows (a file carries the whole dictionary: 300,000 company
     names for a 556-row run made its snapshot 0.14 s instead of 0.05 s)."""
-    return coded and len(col.values) <= len(rows)
+    return len(col.values) <= len(rows)
 
 
 def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa.Array]:
@@ -411,6 +402,46 @@ def _take_arrays(table: pa.Table, rows: npt.NDArray[np.integer]) -> dict[str, pa
     return {name: gathered.column(name).chunk(0).take(back) for name in table.column_names}
 
 
+def _values(col: Column, codes: npt.NDArray[np.integer]) -> list[str]:
+    if col.listed is not None:
+        listed = col.listed
+        return [listed[c] for c in codes.tolist()]
+    return col.values.take(pa.array(codes)).to_pylist()  # type: ignore[no-any-return]
+
+
+def _page_columns(index: ServingIndex, rows: npt.NDArray[np.integer],
+                  keys: Collection[str] | None) -> dict[str, list[Any]]:
+    """`_profile_columns` of a page of rows as Python values (what a page renders), only `keys`
+    (None: all): dictionary values by code, no Arrow call per small column."""
+    people, companies = index.people, index.companies
+    company = people.company_row[rows]
+    has = company >= 0
+    at = np.where(has, company, 0)
+    profile = people.profile
+    if keys is not None:
+        profile = profile.select([name for name in profile.column_names if name in keys])
+    wide = _take_arrays(profile, rows)
+    out: dict[str, list[Any]] = {}
+    for name in PROFILE_ORDER:
+        if keys is not None and name not in keys:
+            continue
+        out[name] = wide[name].to_pylist() if name in wide else _values(people.columns[name], people.columns[name].codes[rows])
+    out["is_b2b"], out["is_b2c"] = people.b2b[rows].tolist(), people.b2c[rows].tolist()
+    out["company_id"] = people.company_ids[rows].tolist()
+    present = has.tolist()
+    for key, source in COMPANY_PROFILE.items():
+        if keys is not None and key not in keys:
+            continue
+        if not len(companies.ids):
+            out[key] = [0 if source == "employee_count" else ""] * len(rows)
+        elif source == "employee_count":
+            out[key] = np.where(has, companies.employee_count[at], 0).tolist()
+        else:
+            col = companies.columns[source]
+            out[key] = [v if p else "" for v, p in zip(_values(col, col.codes[at]), present, strict=True)]
+    return out
+
+
 def profiles(index: ServingIndex, person_ids: Sequence[int],
              keys: Collection[str] | None = None) -> dict[int, dict[str, object]]:
     """The sample profile columns of these people, by person id: the keys and values
@@ -419,8 +450,7 @@ def profiles(index: ServingIndex, person_ids: Sequence[int],
     if not person_ids:
         return {}
     ids = np.asarray(person_ids, dtype=np.uint32)
-    columns = {"person_id": ids.tolist(), **{k: v.to_pylist() for k, v in _profile_columns(
-        index, np.searchsorted(index.people.ids, ids), coded=False, keys=keys).items()}}
+    columns = {"person_id": ids.tolist(), **_page_columns(index, np.searchsorted(index.people.ids, ids), keys)}
     names = list(columns)
     return {int(pid): dict(zip(names, record, strict=True))
             for pid, record in zip(ids.tolist(), zip(*columns.values(), strict=True), strict=True)}
