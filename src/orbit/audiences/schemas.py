@@ -246,7 +246,7 @@ def g2_contact(
     and company identifiers withheld; the SHA-256 of the e-mail kept."""
     business, personal = _s(p.get("business_email")), _s(p.get("personal_email"))
     email = personal or business
-    emails = person_emails(p)
+    emails = [] if masked else person_emails(p)  # a masked row shows none
     return {
         "intent_score": score, "topic_id": topic_ids[0] if topic_ids else None, "topic_name": topic_name,
         "matched_topic_ids": list(topic_ids), "topic_overlap": overlap,
