@@ -140,9 +140,11 @@ def test_signed_deliveries_are_retried_replayed_and_recorded(orbit: tuple[httpx.
         # A second run has a previous one to compare with; an export completes.
         second = _run(http, audience)
         changes = _until(lambda: receiver.of_type("audience.changes_ready"), "no audience.changes_ready", timeout=60)
+        # A second run of the same day changes nobody; the counts come with the event.
         assert json.loads(changes[0]["body"])["data"] == {
             "audienceId": audience, "runId": second["id"], "previousRunId": run["id"],
-            "dataDate": second["dataDate"], "previousDataDate": run["dataDate"]}
+            "dataDate": second["dataDate"], "previousDataDate": run["dataDate"],
+            "changes": {"previousRunId": run["id"], "new": 0, "dropped": 0, "changed": 0, "minScoreChange": 10}}
         export = http.post(f"/v1/intent/audiences/{audience}/runs/{second['id']}/exports")
         assert export.status_code == 201, export.text
         exported = _until(lambda: receiver.of_type("export.completed"), "no export.completed", timeout=60)

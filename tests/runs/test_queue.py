@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbit.accounts import service as accounts
 from orbit.audiences import config as cfg
 from orbit.audiences import service as audiences
 from orbit.metadata import db
-from orbit.metadata.models import Audience, Run
+from orbit.metadata.models import Audience, Run, WebhookEvent
 from orbit.runs import service
 from orbit.runs.worker import Worker
 from orbit.settings import RunsSettings
 from orbit.warehouse.runs_sql import RunCounts
+from orbit.webhooks import service as webhooks
+from orbit.webhooks import targets
 
 CONFIG = cfg.NormalizedConfig((1,), 70, 99, 1, {}, None)
 DAY = date(2026, 11, 20)
@@ -86,11 +92,11 @@ def test_a_dead_workers_run_is_picked_up_once(metadata_url: str) -> None:
         assert dead is not None and dead.attempts == 1
         s.expunge(dead)
     with sessions.begin() as s:  # before the lease runs out nothing moves
-        assert service.requeue_expired(s, max_attempts=3, now=t0 + timedelta(seconds=4)) == 0
+        assert service.requeue_expired(s, max_attempts=3, now=t0 + timedelta(seconds=4)).total == 0
         assert service.claim_next_run(s, worker_id="live", lease=LEASE, now=t0 + timedelta(seconds=4)) is None
     later = t0 + timedelta(seconds=6)
     with sessions.begin() as s:
-        assert service.requeue_expired(s, max_attempts=3, now=later) == 1
+        assert service.requeue_expired(s, max_attempts=3, now=later).total == 1
         live = service.claim_next_run(s, worker_id="live", lease=LEASE, now=later)
         assert live is not None and live.id == run_id and live.attempts == 2
         s.expunge(live)
@@ -102,6 +108,39 @@ def test_a_dead_workers_run_is_picked_up_once(metadata_url: str) -> None:
     with sessions() as s:
         run = s.get(Run, run_id)
         assert run is not None and (run.status, run.attempts, run.result_count) == ("completed", 2, 5)
+
+
+def test_a_run_lost_on_its_last_attempt_fails_and_says_so(metadata_url: str) -> None:
+    """A worker that dies on the last attempt: the run fails (WORKER_LOST), and the worker that
+    notices writes its `run.failed` webhook event, as when a run fails in a worker."""
+    sessions = _sessions(metadata_url)
+    org_id, audience_ids = _org_with_audiences(sessions, 1)
+    (run_id,) = _queue(sessions, audience_ids)
+    with sessions.begin() as s:
+        url = webhooks.check_url("https://hooks.example.com/orbit", targets.Rules(),
+                                 lambda host, port: [ipaddress.ip_address("93.184.215.14")])
+        webhooks.create_endpoint(s, org_id=org_id, url=url, events=["run.failed"],
+                                 description="", enabled=True, server_key=b"k" * 32, max_endpoints=16)
+    with sessions.begin() as s:
+        assert service.claim_next_run(s, worker_id="dead", lease=timedelta(milliseconds=1)) is not None
+    snapshot = lambda: None  # noqa: E731  # no run is processed: only the claim step runs
+    worker = Worker(None, sessions, snapshot, RunsSettings(max_attempts=1))  # type: ignore[arg-type]
+    deadline = time.monotonic() + 30
+    while (lost := _status(sessions, run_id)) != "failed":
+        assert time.monotonic() < deadline, lost
+        assert worker._claim() is None
+    with sessions() as s:
+        run = s.get(Run, run_id)
+        assert run is not None and run.error_code == "WORKER_LOST"
+        bodies = [json.loads(e.body) for e in s.scalars(select(WebhookEvent).where(WebhookEvent.organization_id == org_id))]
+    assert [(b["type"], b["data"]["id"], b["data"]["errorCode"]) for b in bodies] == [("run.failed", run_id, "WORKER_LOST")]
+
+
+def _status(sessions: sessionmaker[Session], run_id: str) -> str:
+    with sessions() as s:
+        run = s.get(Run, run_id)
+        assert run is not None
+        return run.status
 
 
 def test_retry_timing_is_a_pure_backoff() -> None:

@@ -350,16 +350,26 @@ def complete_run(
     return True
 
 
-def requeue_expired(session: Session, *, max_attempts: int, now: datetime | None = None) -> int:
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    failed: list[str]  # runs failed for good (attempts used up): the caller writes their events
+    requeued: int
+
+    @property
+    def total(self) -> int:
+        return len(self.failed) + self.requeued
+
+
+def requeue_expired(session: Session, *, max_attempts: int, now: datetime | None = None) -> Requeued:
     """Free the runs of workers that stopped heart-beating: queued again, or failed when their
-    attempts are used up. Returns how many runs moved."""
+    attempts are used up."""
     now = now or _now()
     expired = and_(Run.status == RunStatus.RUNNING.value, Run.lease_expires_at < now)
-    failed = _rowcount(session.execute(
+    failed = list(session.scalars(
         update(Run).where(expired, Run.attempts >= max_attempts).values(
             status=RunStatus.FAILED.value, lease_owner=None, lease_expires_at=None, next_attempt_at=None,
             error_code="WORKER_LOST", error_message="the worker stopped before finishing", updated_at=now,
-        ).execution_options(synchronize_session=False)
+        ).returning(Run.id).execution_options(synchronize_session=False)
     ))
     requeued = _rowcount(session.execute(
         update(Run).where(expired, Run.attempts < max_attempts).values(
@@ -367,7 +377,7 @@ def requeue_expired(session: Session, *, max_attempts: int, now: datetime | None
             error_code="WORKER_LOST", error_message="the worker stopped before finishing; retrying", updated_at=now,
         ).execution_options(synchronize_session=False)
     ))
-    return failed + requeued
+    return Requeued(failed, requeued)
 
 
 # --- daily scheduling --------------------------------------------------------------------------

@@ -63,7 +63,8 @@ class Worker:
     def _claim(self) -> Run | None:
         with self.sessions.begin() as session:
             db.begin_write(session)
-            service.requeue_expired(session, max_attempts=self.settings.max_attempts)
+            for lost in service.requeue_expired(session, max_attempts=self.settings.max_attempts).failed:
+                events.run_failed(session, run_id=lost)  # a worker died on its last attempt
             run = service.claim_next_run(session, worker_id=self.worker_id, lease=self.lease)
             if run is not None:
                 session.expunge(run)
