@@ -7,7 +7,9 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "orbit"
 # webhooks sits before runs and exports: they write its events (outbox) in their own transactions.
-DOMAINS = ["accounts", "topics", "topic_lists", "site_analysis", "webhooks", "audiences", "runs", "exports"]
+# suppression sits before audiences and runs: their configs name lists, and runs apply them.
+DOMAINS = ["accounts", "topics", "topic_lists", "site_analysis", "webhooks", "suppression", "audiences", "runs",
+           "exports"]
 STORES = {"metadata", "warehouse", "datagen"}
 LEAVES = {"settings", "errors", "apimodel", "keyfiles"}
 HTTP_FREE = ("fastapi", "starlette", "orbit.http")

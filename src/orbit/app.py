@@ -37,6 +37,7 @@ from orbit.serving.holder import IndexHolder
 from orbit.settings import Settings
 from orbit.site_analysis import router as site_analysis_router
 from orbit.site_analysis.analyzer import SiteAnalyzer
+from orbit.suppression import router as suppression_router
 from orbit.topic_lists import router as topic_lists_router
 from orbit.topics import router as topics_router
 from orbit.topics.service import TopicCatalog
@@ -175,7 +176,8 @@ def create_app(
     openapi.install(app)  # every operation's statuses, codes and headers (orbit.http.openapi)
     # Inner to outer: shedding sits inside the request context, so a 503 carries the request id.
     app.add_middleware(LoadShedder, settings=settings.overload)
-    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
+                       streamed=((suppression_router.ITEMS_PATH, settings.suppression.max_upload_bytes),))
     app.add_middleware(ratelimit.RateLimitHeaders)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.include_router(topics_router.router)
@@ -188,6 +190,7 @@ def create_app(
     app.include_router(runs_router.router)
     app.include_router(exports_router.router)
     app.include_router(webhooks_router.router)
+    app.include_router(suppression_router.router)
 
     @app.get("/metrics", tags=["Operations"], response_class=PlainTextResponse, responses=openapi.errors(
         SERVICE_UNAVAILABLE="the metadata store could not be read for the runs-by-status gauge"))

@@ -214,6 +214,18 @@ class WebhookSettings(BaseModel):
     retention_days: int = Field(default=30, ge=1, le=3650)
 
 
+class SuppressionSettings(BaseModel):
+    """Suppression list uploads (docs/suppression.md)."""
+
+    # Entries per upload and per list.
+    max_entries: int = Field(default=1_000_000, ge=1, le=10_000_000)
+    # CSV bodies of the items path are streamed, so they may exceed `max_body_bytes`: 1M entries
+    # of CRM exports with a few other columns stay well below this.
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    # JSON bodies are parsed whole: larger lists go as CSV.
+    max_json_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+
+
 class Settings(BaseSettings):
     """Process-wide settings, built once at each entry point and passed down."""
 
@@ -242,6 +254,7 @@ class Settings(BaseSettings):
     serving: ServingSettings = Field(default_factory=ServingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    suppression: SuppressionSettings = Field(default_factory=SuppressionSettings)
 
     @model_validator(mode="after")
     def _server_backend_needs_a_url(self) -> Settings:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import uuid
 from collections import OrderedDict
 from datetime import date
@@ -19,12 +20,13 @@ from hypothesis import strategies as st
 from orbit.audiences import config as cfg
 from orbit.audiences import service
 from orbit.serving import build as builder
-from orbit.serving import query
+from orbit.serving import query, suppression
 from orbit.serving.holder import key_of
 from orbit.serving.index import IndexKey, ServingIndex
 from orbit.topics.service import Snapshot, TopicCatalog
-from orbit.warehouse import audience_sql, runs_sql
+from orbit.warehouse import audience_sql, runs_sql, suppression_sql
 from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.statement import Params
 from tests.audiences.reference import World
 from tests.audiences.test_preview_reference import _cases, random_config
 from tests.conftest import SMALL_END, Loaded
@@ -220,10 +222,10 @@ def assert_same_snapshot(wh: Warehouse, index: ServingIndex, spec: audience_sql.
     default: one part): equal snapshots and counts."""
     tag = uuid.uuid4().hex[:12]
     by_sql = runs_sql.materialize(wh, spec, run_id=f"sql-{tag}", attempt=1, cap=cap)
-    sel = query.select(index, spec)
+    sel = query.select(index, spec, suppression.mask(index, wh, spec.suppression))
     parts = query.snapshot_parts(index, sel, cap=cap, part_rows=part_rows or max(cap, 1))
     hydrated = runs_sql.write_snapshot(wh, parts, (sel.matched, sel.total), run_id=f"hyd-{tag}", attempt=1,
-                                       workdir=workdir)
+                                       workdir=workdir, suppressed=sel.suppressed)
     if index.dropped_signals:  # the SQL counts people missing from persons among the candidates
         assert hydrated.candidate_count <= by_sql.candidate_count
         hydrated = dataclasses.replace(hydrated, candidate_count=by_sql.candidate_count)
@@ -255,3 +257,63 @@ def test_random_runs_hydrated_from_the_index_equal_sql(loaded: Loaded, index: Se
                                                 data: st.DataObject, cap: int) -> None:
     body = random_config(data, world, popular[:80], max_topics=12)
     assert_same_snapshot(loaded.wh, index, spec_of(body, vocab), tmp_path, cap=cap)
+
+
+# --- suppression lists: the index's per-list masks leave out exactly whom the SQL leaves out -------
+
+def _publish(wh: Warehouse, entries: list[tuple[str, str]], workdir: Path) -> suppression_sql.ListRef:
+    list_id, upload = uuid.uuid4().hex, uuid.uuid4().hex
+    suppression_sql.stage(wh, upload_id=upload, kinds=[k for k, _ in entries], values=[v for _, v in entries],
+                          workdir=workdir)
+    counts = suppression_sql.publish(wh, list_id=list_id, upload_id=upload, base=0, new=1, append=False)
+    assert sum(counts.values()) == len(set(entries))
+    return suppression_sql.ListRef(list_id, 1, tuple(k for k in suppression_sql.KINDS if counts.get(k)))
+
+
+def _h(name: str, text: str) -> str:
+    return hashlib.new(name, text.encode()).hexdigest()
+
+
+def test_suppression_lists_leave_out_the_same_people_on_both_paths(handmade: Warehouse, tmp_path: Path) -> None:
+    index = builder.build(handmade, IndexKey(DAY, 1, None, 1), directory=tmp_path / "serving")
+    # Person i has id 3i+1, hashed_email = i as 64 hex digits, p{i}@x.com (business, i % 3 != 0),
+    # p{i}@mail.com (personal, i % 4 != 0), company [10, 20, 30, none, none][i % 5].
+    people = _publish(handmade, [
+        ("sha256", f"{5:064x}"),  # person 5 by hashed_email
+        ("sha256", _h("sha256", "p7@x.com")),  # person 7 by business e-mail
+        ("md5", _h("md5", "p9@mail.com")),  # person 9 by personal e-mail
+        ("sha1", _h("sha1", "p10@x.com")),  # person 10
+        ("sha1", _h("sha1", "p12@x.com")),  # nobody: person 12 has no business e-mail
+        ("md5", _h("md5", "nobody@x.com")),
+    ], tmp_path)
+    companies = _publish(handmade, [("domain", "acme.com"), ("domain", "müller.de")], tmp_path)  # companies 20, 10
+    assert suppression_sql.suppressed_people(handmade, [people]).tolist() == [3 * i + 1 for i in (5, 7, 9, 10)]
+    by_domain = sorted(3 * i + 1 for i in range(70) if i % 5 in (0, 1))
+    assert suppression_sql.suppressed_people(handmade, [companies]).tolist() == by_domain
+    spec = audience_sql.AudienceSpec
+    cases = [
+        spec(DAY, (1, 2), 50, 99, 1, (audience_sql.Flag("is_b2b", True),)),
+        spec(DAY, (1, 2), 50, 99, 1, (audience_sql.Flag("is_b2b", False),)),
+        spec(DAY, (1, 2), 60, 90, 1, (audience_sql.ValuesIn("person", "gender", ("female", "male", "")),)),
+    ]
+    for case in cases:
+        plain = assert_same(handmade, index, case, limit=100)
+        for lists in ((people,), (companies,), (people, companies)):
+            suppressed = dataclasses.replace(case, suppression=lists)
+            total = assert_same(handmade, index, suppressed, limit=100)
+            kept = assert_same_snapshot(handmade, index, suppressed, tmp_path / "handover", cap=1000)
+            counts = runs_sql.materialize(handmade, suppressed, run_id=uuid.uuid4().hex, attempt=1, cap=1000)
+            assert (kept, counts.result_count + counts.suppressed_count) == (total, plain)
+    # Not vacuous: the lists do leave people out of these audiences.
+    both = dataclasses.replace(cases[2], suppression=(people, companies))
+    assert service.evaluate(handmade, index, both, limit=1).counted.total < assert_same(handmade, index, cases[2])
+    assert len(index.verdicts) >= 2  # one mask per list version, kept with the index
+
+
+def test_an_empty_list_suppresses_nobody(loaded: Loaded, index: ServingIndex, vocab: cfg.Vocabulary,
+                                          popular: list[int], tmp_path: Path) -> None:
+    empty = suppression_sql.ListRef(uuid.uuid4().hex, 1, ())
+    spec = spec_of({"topicIds": popular[:3]}, vocab)
+    assert suppression_sql.suppressed_sql(Params(), [empty]) is None
+    with_empty = dataclasses.replace(spec, suppression=(empty,))
+    assert assert_same(loaded.wh, index, with_empty) == assert_same(loaded.wh, index, spec)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from orbit.apimodel import Integral, TopicId
 from orbit.warehouse import audience_sql as sql
+from orbit.warehouse.suppression_sql import ListRef
 
 MAX_TOPICS = 250
 MAX_VALUES = 100  # per multi-select
@@ -25,6 +26,7 @@ MAX_TERMS = 50  # per text-terms filter
 MAX_TERM_CHARS = 200
 MAX_URL_CHARS = 2048
 MAX_PROBLEMS = 100  # problems listed in one answer
+MAX_SUPPRESSION_LISTS = 10  # suppression lists one audience may name
 DEFAULT_MIN_SCORE = 70
 DEFAULT_MAX_SCORE = 99
 DEFAULT_MIN_OVERLAP = 1
@@ -218,6 +220,11 @@ class ConfigIn(BaseModel):
         "[...]}`), nested or G2 flat keys; unknown keys and values are refused"))
     source_url: str | None = Field(default=None, alias="sourceUrl", max_length=MAX_URL_CHARS,
                                    json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"})
+    suppression_list_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, alias="suppressionListIds", max_length=MAX_SUPPRESSION_LISTS,
+        json_schema_extra={"uniqueItems": True},
+        description="Suppression lists of the organization (POST /v1/intent/suppression-lists) whose people "
+        "previews, runs and exports leave out")
 
 
 @dataclass(frozen=True)
@@ -228,9 +235,10 @@ class NormalizedConfig:
     min_topic_overlap: int
     filters: dict[str, Any]  # canonical dotted key → canonical value
     source_url: str | None
+    suppression_list_ids: tuple[str, ...] = ()  # sorted
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "topicIds": list(self.topic_ids),
             "minScore": self.min_score,
             "maxScore": self.max_score,
@@ -238,6 +246,10 @@ class NormalizedConfig:
             "filters": self.filters,
             "sourceUrl": self.source_url,
         }
+        # Only when lists are named: configs without any keep the hash they always had.
+        if self.suppression_list_ids:
+            out["suppressionListIds"] = list(self.suppression_list_ids)
+        return out
 
     def public_json(self) -> dict[str, Any]:
         """`as_json()` as answers show it: `sourceUrl` left out when unset (clients type it as an
@@ -459,6 +471,10 @@ def normalize(raw: Mapping[str, Any], vocab: Vocabulary) -> tuple[NormalizedConf
             canonical = _range_value(where, value, problems)
         if canonical is not None:
             filters[key] = canonical
+    lists = cfg.suppression_list_ids or []
+    for i, list_id in enumerate(lists):
+        if list_id in lists[:i]:
+            problems.add(f"suppressionListIds[{i}]", f"suppression list {list_id} is listed twice")
     if problems:
         return None, problems.listed()
     return (
@@ -469,13 +485,15 @@ def normalize(raw: Mapping[str, Any], vocab: Vocabulary) -> tuple[NormalizedConf
             min_topic_overlap=overlap,
             filters=dict(sorted(filters.items())),
             source_url=cfg.source_url,
+            suppression_list_ids=tuple(sorted(lists)),
         ),
         [],
     )
 
 
-def to_spec(cfg: NormalizedConfig, data_date: date) -> sql.AudienceSpec:
-    """Warehouse predicates for a normalized config on one data date."""
+def to_spec(cfg: NormalizedConfig, data_date: date, suppression: tuple[ListRef, ...] = ()) -> sql.AudienceSpec:
+    """Warehouse predicates for a normalized config on one data date; `suppression`: the current
+    versions of the config's suppression lists (`suppression.service.refs`)."""
     preds: list[sql.Predicate] = []
     for key, value in cfg.filters.items():
         f = BY_KEY[key]
@@ -496,6 +514,7 @@ def to_spec(cfg: NormalizedConfig, data_date: date) -> sql.AudienceSpec:
         max_score=cfg.max_score,
         min_overlap=cfg.min_topic_overlap,
         predicates=tuple(preds),
+        suppression=suppression,
     )
 
 
@@ -508,6 +527,7 @@ def from_stored(stored: Mapping[str, Any]) -> NormalizedConfig:
         min_topic_overlap=int(stored["minTopicOverlap"]),
         filters=dict(stored.get("filters") or {}),
         source_url=stored.get("sourceUrl"),
+        suppression_list_ids=tuple(str(x) for x in stored.get("suppressionListIds") or ()),
     )
 
 

@@ -27,6 +27,7 @@ from orbit.http.deps import DbSession, WarehouseDep
 from orbit.http.envelope import Envelope, envelope, rendered_wire
 from orbit.http.openapi import errors, merge
 from orbit.serving.deps import ServingIndexDep
+from orbit.suppression.deps import ListLookupDep
 from orbit.topics.deps import CatalogDep
 from orbit.topics.service import Snapshot
 
@@ -54,13 +55,14 @@ def audience_filters(request: Request, principal: CurrentPrincipal, snap: Catalo
 
 
 @router.post("/validate", response_model=Envelope[ValidateRead])
-def validate_audience(body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep) -> Envelope[ValidateRead]:
+def validate_audience(body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep,
+                      lists: ListLookupDep) -> Envelope[ValidateRead]:
     """Check and normalize a config without running it; lists every problem with its field.
 
     A body of the right shape (types, ranges, known fields) is answered 200, with `valid: false`
     and its problems when the config breaks a rule (unknown or repeated topics, filters, sourceUrl,
     score and overlap bounds); a body of the wrong shape is a 400."""
-    result = service.validate_config(_raw(body), _vocab(request, snap))
+    result = service.validate_config(_raw(body), _vocab(request, snap), lists)
     c = result.config
     return envelope(
         ValidateRead(
@@ -74,13 +76,14 @@ def validate_audience(body: PreviewRequest, request: Request, principal: Current
 @router.post("/preview", response_model=Envelope[PreviewRead])
 def preview_audience(
     body: PreviewRequest, request: Request, principal: CurrentPrincipal, snap: CatalogDep, wh: WarehouseDep,
-    index: ServingIndexDep, shape: Annotated[RowShape | None, Query(description=(
+    index: ServingIndexDep, lists: ListLookupDep, shape: Annotated[RowShape | None, Query(description=(
         "Sample row notation: g2 (company is the name) or g3 (company is an object). "
         "Default: g2 for a request written in G2 notation, else g3."))] = None,
 ) -> Response:
     """Count, breakdowns and up to 50 masked sample people on the newest (or given) data date."""
     raw = _raw(body)
-    result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date, index=index)
+    result = service.preview(wh, snap, _vocab(request, snap), raw=raw, data_date=body.data_date, index=index,
+                             lists=lists)
     return rendered_wire(PreviewRead.wire(result, row_shape(raw, shape)))
 
 
@@ -104,11 +107,12 @@ def list_audiences(
 
 @router.post("", response_model=Envelope[AudienceRead], status_code=status.HTTP_201_CREATED, responses=NO_SLOT)
 def create_audience(
-    body: AudienceCreate, request: Request, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep
+    body: AudienceCreate, request: Request, principal: CurrentPrincipal, session: DbSession, snap: CatalogDep,
+    lists: ListLookupDep,
 ) -> Envelope[AudienceRead]:
     """Save an audience (draft by default; `active` takes a slot and queues its first run)."""
     written = _raw(body.config)
-    config = service.require_config(written, _vocab(request, snap), prefix="config.")
+    config = service.require_config(written, _vocab(request, snap), prefix="config.", lists=lists)
     audience = flows.create_audience(
         session, snap, org_id=principal.org_id, name=body.name, status=service.AudienceStatus(body.status),
         config=config, written=written,
@@ -126,11 +130,12 @@ def get_audience(audience_id: str, principal: CurrentPrincipal, session: DbSessi
 @router.patch("/{audience_id}", response_model=Envelope[AudienceRead], responses=merge(NO_AUDIENCE, NO_SLOT))
 def update_audience(
     audience_id: str, body: AudienceUpdate, request: Request, principal: CurrentPrincipal,
-    session: DbSession, snap: CatalogDep,
+    session: DbSession, snap: CatalogDep, lists: ListLookupDep,
 ) -> Envelope[AudienceRead]:
     """Rename, re-configure, activate (takes a slot, queues a run at once) or pause an audience."""
     written = _raw(body.config) if body.config is not None else None
-    config = service.require_config(written, _vocab(request, snap), prefix="config.") if written is not None else None
+    config = (service.require_config(written, _vocab(request, snap), prefix="config.", lists=lists)
+              if written is not None else None)
     audience = flows.update_audience(
         session, snap, org_id=principal.org_id, audience_id=audience_id, name=body.name,
         status=service.AudienceStatus(body.status) if body.status else None, config=config, written=written,

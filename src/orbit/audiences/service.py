@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -23,11 +23,13 @@ from orbit.errors import NotFound, SlotsFull, ValidationFailed
 from orbit.metadata.models import Audience, Organization
 from orbit.metadata.scoping import find_owned, list_owned
 from orbit.serving import query as serving
+from orbit.serving import suppression
 from orbit.serving.index import ServingIndex
 from orbit.topics.inventory import Inventory
 from orbit.topics.service import Snapshot
 from orbit.warehouse import audience_sql, catalog
 from orbit.warehouse.backend import Warehouse
+from orbit.warehouse.suppression_sql import ListRef
 
 SAMPLE_SIZE = 50
 
@@ -172,17 +174,28 @@ class Validation:
     problems: list[dict[str, str]]
 
 
-def validate_config(raw: Any, vocab: cfg.Vocabulary) -> Validation:
-    """Check a config without querying: its normalized form, or every problem with its field."""
+# Resolves suppression list ids of the caller's organization to their published versions, in the
+# order given; ValidationFailed naming `suppressionListIds[i]` for ids that are not its lists.
+Lists = Callable[[Sequence[str]], tuple[ListRef, ...]]
+
+
+def validate_config(raw: Any, vocab: cfg.Vocabulary, lists: Lists | None = None) -> Validation:
+    """Check a config without querying the warehouse: its normalized form, or every problem with
+    its field. With `lists`, the suppression lists it names must be the organization's."""
     if not isinstance(raw, Mapping):
         return Validation(None, [{"field": "config", "message": "the config must be a JSON object"}])
     normalized, problems = cfg.normalize(raw, vocab)
+    if normalized is not None and normalized.suppression_list_ids and lists is not None:
+        try:
+            lists(list(raw.get("suppressionListIds") or ()))
+        except ValidationFailed as exc:
+            return Validation(None, list(exc.details or []))  # type: ignore[call-overload]
     return Validation(normalized, problems)
 
 
-def require_config(raw: Any, vocab: cfg.Vocabulary, *, prefix: str = "") -> cfg.NormalizedConfig:
+def require_config(raw: Any, vocab: cfg.Vocabulary, *, prefix: str = "", lists: Lists | None = None) -> cfg.NormalizedConfig:
     """The normalized config; ValidationFailed (400) naming every problem otherwise."""
-    result = validate_config(raw, vocab)
+    result = validate_config(raw, vocab, lists)
     if result.config is None:
         details = [{"field": f"{prefix}{p['field']}", "message": p["message"]} for p in result.problems]
         raise ValidationFailed("the audience config is invalid", details=details)
@@ -276,15 +289,15 @@ def evaluate(
     `keys`: the profile keys needed (None: all; the index path fetches only these)."""
     if index is not None and serving.supports(index, spec):
         return serving.remembered(index, (spec, limit, offset, keys),
-                                  lambda: _from_index(index, spec, limit, offset, keys))
+                                  lambda: _from_index(wh, index, spec, limit, offset, keys))
     counted = audience_sql.count_and_breakdowns(wh, spec)
     rows = audience_sql.top_rows(wh, spec, limit=limit, offset=offset) if offset < counted.total else []
     return AudiencePageOfRows(counted, rows, audience_sql.profiles(wh, [r.person_id for r in rows]), "warehouse")
 
 
-def _from_index(index: ServingIndex, spec: audience_sql.AudienceSpec, limit: int, offset: int,
+def _from_index(wh: Warehouse, index: ServingIndex, spec: audience_sql.AudienceSpec, limit: int, offset: int,
                 keys: frozenset[str] | None) -> AudiencePageOfRows:
-    sel = serving.select(index, spec)
+    sel = serving.select(index, spec, suppression.mask(index, wh, spec.suppression))
     counted = serving.count_and_breakdowns(index, sel)
     rows = serving.top_rows(index, sel, limit=limit, offset=offset) if offset < counted.total else []
     return AudiencePageOfRows(counted, rows, serving.profiles(index, [r.person_id for r in rows], keys), "index")
@@ -292,12 +305,14 @@ def _from_index(index: ServingIndex, spec: audience_sql.AudienceSpec, limit: int
 
 def preview(
     wh: Warehouse, snap: Snapshot, vocab: cfg.Vocabulary, *, raw: Any, data_date: date | None = None,
-    index: ServingIndex | None = None,
+    index: ServingIndex | None = None, lists: Lists | None = None,
 ) -> Preview:
-    """Count, breakdowns and a masked-ready sample of up to 50 people on the data date."""
-    config = require_config(raw, vocab)
+    """Count, breakdowns and a masked-ready sample of up to 50 people on the data date, without
+    the people of the suppression lists the config names (their current versions)."""
+    config = require_config(raw, vocab, lists=lists)
     day = resolve_data_date(snap, data_date)
-    spec = cfg.to_spec(config, day)
+    refs = lists(config.suppression_list_ids) if lists is not None and config.suppression_list_ids else ()
+    spec = cfg.to_spec(config, day, refs)
     page = evaluate(wh, index, spec, limit=SAMPLE_SIZE, keys=SAMPLE_KEYS)
     sample = _person_rows(snap, page.rows, page.profiles)
     return Preview(config, day, page.counted.total, page.counted.breakdowns, sample)

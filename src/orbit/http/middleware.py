@@ -51,9 +51,13 @@ class RequestContext:
     nothing else handled into a 500 envelope that carries the id (header, body and log line);
     writes one access log line per request."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, streamed: tuple[tuple[str, int], ...] = ()) -> None:
+        """`streamed`: (path pattern, byte limit) of POST routes that read their body as a stream
+        and bound it themselves (suppression list uploads): a declared length above that limit is
+        a 413 here, and chunked bodies pass through unbuffered."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.streamed = tuple((re.compile(pattern), limit) for pattern, limit in streamed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,10 +77,12 @@ class RequestContext:
             await send(message)
 
         try:
-            body_receive = await self._bounded(headers, receive)
+            limit = self._streamed_limit(scope)
+            body_receive = await self._bounded(headers, receive) if limit is None else (
+                self._declared_within(headers, receive, limit))
             if body_receive is None:
                 await self._answer(tagged_send, 413, "PAYLOAD_TOO_LARGE",
-                                   f"request bodies are limited to {self.max_body_bytes} bytes")
+                                   f"request bodies are limited to {limit or self.max_body_bytes} bytes")
                 return
             await self.app(scope, body_receive, tagged_send)
         except Exception:
@@ -93,6 +99,17 @@ class RequestContext:
                 principal.describe() if principal is not None else "anonymous",
             )
             request_id_var.reset(token)
+
+    def _streamed_limit(self, scope: Scope) -> int | None:
+        if scope.get("method") != "POST":
+            return None
+        path = str(scope.get("path", ""))
+        return next((limit for pattern, limit in self.streamed if pattern.match(path)), None)
+
+    @staticmethod
+    def _declared_within(headers: dict[bytes, bytes], receive: Receive, limit: int) -> Receive | None:
+        declared = headers.get(b"content-length")
+        return None if declared is not None and declared.isdigit() and int(declared) > limit else receive
 
     async def _bounded(self, headers: dict[bytes, bytes], receive: Receive) -> Receive | None:
         """The app's `receive`, or None when the body is over the limit. A declared length is

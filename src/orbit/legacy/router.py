@@ -27,6 +27,7 @@ from orbit.legacy.schemas import (
     page_meta,
 )
 from orbit.serving.deps import ServingIndexDep
+from orbit.suppression.deps import ListLookupDep
 from orbit.topics.deps import CatalogDep
 from orbit.topics.service import Snapshot
 
@@ -55,7 +56,7 @@ QUERY_MATERIALIZING: dict[int | str, dict[str, object]] = {
              responses=merge(QUERY_MATERIALIZING, NO_PLAN, errors(NOT_FOUND="the organization has no audience `audienceId`")))
 def query_audience(
     body: AudienceQuery, request: Request, response: Response, principal: RowReader, sessions: SessionsDep,
-    wh: WarehouseDep, snap: CatalogDep, settings: SettingsDep, index: ServingIndexDep,
+    wh: WarehouseDep, snap: CatalogDep, settings: SettingsDep, index: ServingIndexDep, lists: ListLookupDep,
 ) -> Envelope[list[QueryPerson]]:
     """G2: rows of a saved audience's materialization (202 while it is queued), or an ad-hoc query."""
     if body.audience_id is not None:
@@ -64,7 +65,7 @@ def query_audience(
             limit=body.limit, cursor=body.cursor, ttl=timedelta(hours=settings.runs.idempotency_hours))
     else:
         page = service.query_adhoc(wh, snap, _vocab(request, snap), raw=body.raw_config(), data_date=body.data_date,
-                                   limit=body.limit, cursor=body.cursor, index=index)
+                                   limit=body.limit, cursor=body.cursor, index=index, lists=lists)
     if page.status != service.Materialization.READY:
         response.status_code = 202
     return envelope([QueryPerson.of(p) for p in page.people], **page_meta(page, with_cache_key=True))

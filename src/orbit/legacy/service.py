@@ -217,14 +217,15 @@ def query_saved(
 
 def query_adhoc(
     wh: Warehouse, snap: Snapshot, vocab: cfg.Vocabulary, *, raw: Mapping[str, Any], data_date: date | None,
-    limit: int, cursor: str | None, index: ServingIndex | None = None,
+    limit: int, cursor: str | None, index: ServingIndex | None = None, lists: audiences.Lists | None = None,
 ) -> Page:
     """An unsaved config answered at once (no run), in result order: from the serving index
-    when it holds the day, else from the warehouse."""
+    when it holds the day, else from the warehouse; without its suppression lists' people."""
     offset = decode_cursor(cursor)
-    config = audiences.require_config(dict(raw), vocab)
+    config = audiences.require_config(dict(raw), vocab, lists=lists)
     day = loaded_date(snap, data_date)
-    spec = cfg.to_spec(config, day)
+    refs = lists(config.suppression_list_ids) if lists is not None and config.suppression_list_ids else ()
+    spec = cfg.to_spec(config, day, refs)
     page = audiences.evaluate(wh, index, spec, limit=limit, offset=offset)
     people = [_adhoc_person(r, page.profiles.get(r.person_id, {}), snap) for r in page.rows]
     return Page(Materialization.READY, people, page.counted.total, offset, day, cache_key(config.config_hash, day))

@@ -148,6 +148,29 @@ class TopicList(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class SuppressionList(Base):
+    """A list of people (hashed e-mails) and companies (domains) that audiences leave out. Items
+    live in the warehouse under (id, version); `version` is the one published (0: never filled),
+    `next_version` the last one handed to an upload (each upload writes a version of its own)."""
+
+    __tablename__ = "suppression_list"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    next_version: Mapped[int] = mapped_column(Integer, default=0)
+    item_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    kind_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # sha256/sha1/md5/domain → items
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    uploaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class Run(Base):
     """One materialization of an audience on a data date; the table is also the run queue."""
 
@@ -176,6 +199,8 @@ class Run(Base):
     candidate_count: Mapped[int] = mapped_column(BigInteger, default=0)
     result_count: Mapped[int] = mapped_column(BigInteger, default=0)
     kept_rows: Mapped[int] = mapped_column(BigInteger, default=0)
+    # People who matched the audience but were left out by its suppression lists (docs/suppression.md).
+    suppressed_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)

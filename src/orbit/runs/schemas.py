@@ -42,6 +42,9 @@ class RunRead(ApiModel):
     result_key: str | None
     candidate_count: int
     result_count: int
+    suppressed_count: int = Field(description=(
+        "People who matched the audience's topics and filters but were left out by its suppression lists "
+        "(`resultCount` does not count them)"))
     attempts: int
     next_attempt_at: str | None
     idempotency_key: str | None
@@ -67,7 +70,8 @@ class RunRead(ApiModel):
             id=r.id, audience_id=r.audience_id, organization_id=r.organization_id, status=r.status,
             run_type=r.run_type, config_hash=r.config_hash, data_date=r.data_date,
             result_key=f"runs/{r.id}/results" if r.status == "completed" else None,
-            candidate_count=r.candidate_count, result_count=r.result_count, attempts=r.attempts,
+            candidate_count=r.candidate_count, result_count=r.result_count,
+            suppressed_count=r.suppressed_count or 0, attempts=r.attempts,
             next_attempt_at=iso(r.next_attempt_at) if r.status == "queued" else None,
             idempotency_key=r.idempotency_key, error_code=r.error_code if r.status == "failed" else None,
             error_message=r.error_message if r.status == "failed" else None,

@@ -32,6 +32,7 @@ from orbit.errors import (
 from orbit.metadata import db
 from orbit.metadata.models import Audience, Export, IdempotencyKey, Run
 from orbit.metadata.scoping import find_owned
+from orbit.suppression import service as suppression
 from orbit.topics.service import Snapshot
 from orbit.warehouse import runs_sql
 from orbit.warehouse.backend import Warehouse
@@ -107,7 +108,7 @@ def _new_run(audience: Audience, *, run_type: RunType, data_date: date, key: str
         id=str(uuid.uuid4()), organization_id=audience.organization_id, audience_id=audience.id,
         status=RunStatus.QUEUED.value, run_type=run_type.value, config=dict(audience.config),
         config_hash=audience.config_hash, data_date=data_date, topics={}, candidate_count=0,
-        result_count=0, kept_rows=0, attempts=0, next_attempt_at=now, idempotency_key=key,
+        result_count=0, kept_rows=0, suppressed_count=0, attempts=0, next_attempt_at=now, idempotency_key=key,
         created_at=now, updated_at=now,
     )
 
@@ -328,7 +329,8 @@ def complete_run(
     done = _rowcount(session.execute(
         update(Run).where(_owned(run.id, worker_id)).values(
             status=RunStatus.COMPLETED.value, candidate_count=counts.candidate_count,
-            result_count=counts.result_count, kept_rows=counts.kept_rows, topics=topics, query_id=query_id,
+            result_count=counts.result_count, kept_rows=counts.kept_rows, suppressed_count=counts.suppressed_count,
+            topics=topics, query_id=query_id,
             previous_run_id=changes.previous_run_id if changes else None,
             changes_new=changes.counts.new if changes else None,
             changes_dropped=changes.counts.dropped if changes else None,
@@ -443,8 +445,17 @@ def topics_snapshot(snap: Snapshot, topic_ids: Sequence[int]) -> dict[str, Any]:
 
 
 def spec_of(run: Run) -> Any:
-    """The warehouse spec of the run's own config and data date."""
+    """The warehouse spec of the run's own config and data date (without its suppression lists)."""
     return cfg.to_spec(cfg.from_stored(run.config), run.data_date)
+
+
+def run_spec(session: Session, run: Run) -> Any:
+    """`spec_of`, with the run's suppression lists as they are published now: a run applies the
+    lists' contents at run time. Lists deleted since the run was queued are skipped (a list is
+    deleted only once no audience names it)."""
+    config = cfg.from_stored(run.config)
+    refs = suppression.refs(session, org_id=run.organization_id, list_ids=config.suppression_list_ids, strict=False)
+    return cfg.to_spec(config, run.data_date, refs)
 
 
 def delete_audience_runs(session: Session, *, audience_id: str) -> list[str]:

@@ -45,6 +45,7 @@ class Selection:
     overlap: npt.NDArray[np.uint8]
     slices: tuple[tuple[int, npt.NDArray[np.uint32], npt.NDArray[np.uint8]], ...]  # per topic in range
     matched: int  # people matching topics, scores and overlap, before the predicates
+    suppressed: int = 0  # people passing every predicate whom suppression lists left out
 
     @property
     def total(self) -> int:
@@ -226,8 +227,11 @@ def _cost(pred: Predicate) -> int:
     return 0 if isinstance(pred, Flag) else 1 if pred.level == "person" else 2
 
 
-def select(index: ServingIndex, spec: AudienceSpec) -> Selection:
-    """The audience: topics, scores and overlap first, then every predicate (AND)."""
+def select(index: ServingIndex, spec: AudienceSpec,
+           suppressed: npt.NDArray[np.bool_] | None = None) -> Selection:
+    """The audience: topics, scores and overlap first, then every predicate (AND), then the
+    people `suppressed` marks (one flag per person row: `serving.suppression.mask` of the
+    spec's lists) left out and counted."""
     sel = _merge(index, spec)
     rows, best, overlap = sel.rows, sel.best, sel.overlap
     for pred in sorted(spec.predicates, key=_cost):  # AND: any order, the cheap gathers first
@@ -235,7 +239,11 @@ def select(index: ServingIndex, spec: AudienceSpec) -> Selection:
             break
         keep = _keep(index, pred, rows)
         rows, best, overlap = rows[keep], best[keep], overlap[keep]
-    return Selection(rows, best, overlap, sel.slices, sel.matched)
+    if suppressed is None or not len(rows):
+        return Selection(rows, best, overlap, sel.slices, sel.matched)
+    keep = ~suppressed[rows]
+    gone = len(rows) - int(np.count_nonzero(keep))
+    return Selection(rows[keep], best[keep], overlap[keep], sel.slices, sel.matched, gone)
 
 
 def count_and_breakdowns(index: ServingIndex, sel: Selection, *, top: int = 10) -> CountAndBreakdowns:

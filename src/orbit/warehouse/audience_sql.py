@@ -15,6 +15,7 @@ from typing import Literal
 
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.statement import Params, Statement
+from orbit.warehouse.suppression_sql import ListRef, suppressed_sql
 
 Level = Literal["person", "company"]
 Operator = Literal["contains", "equals", "starts_with"]
@@ -88,6 +89,9 @@ class AudienceSpec:
     max_score: int
     min_overlap: int
     predicates: tuple[Predicate, ...] = ()
+    # Suppression list versions whose people are left out (after every predicate); their
+    # versions are part of the spec, so an upload never reuses an answer remembered before it.
+    suppression: tuple[ListRef, ...] = ()
 
 
 def _column(level: Level, column: str) -> str:
@@ -168,9 +172,13 @@ def matched_sql(p: Params, spec: AudienceSpec, *, with_topics: bool) -> str:
 def selected_sql(p: Params, spec: AudienceSpec, *, with_topics: bool = False) -> str:
     matched = matched_sql(p, spec, with_topics=with_topics)
     people = people_filter_sql(p, spec.predicates)
-    if people is None:
+    suppressed = suppressed_sql(p, spec.suppression)
+    where = [f"person_id IN ({people})"] if people is not None else []
+    if suppressed is not None:
+        where.append(f"person_id NOT IN ({suppressed})")
+    if not where:
         return matched
-    return f"SELECT * FROM ({matched}) WHERE person_id IN ({people})"
+    return f"SELECT * FROM ({matched}) WHERE {' AND '.join(where)}"
 
 
 # Breakdown dimensions: name -> (table alias, column). Counted in one pass with sumMap.

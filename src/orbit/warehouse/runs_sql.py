@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from orbit.warehouse.audience_sql import AudienceSpec, matched_sql, people_filter_sql, selected_sql
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.statement import Params, Profile, Statement
+from orbit.warehouse.suppression_sql import suppressed_sql
 
 # Long statements (a run's snapshot INSERT, CSV segments) leave the CPU to interactive requests: on
 # 2 cores, with both engine threads busy, a preview's p95 (served from memory, no engine at all)
@@ -52,14 +53,21 @@ class RunCounts:
     candidate_count: int  # people matching topics, scores and overlap, before ICP filters
     result_count: int  # after the filters; not capped
     kept_rows: int  # rows written, at most the cap
+    suppressed_count: int = 0  # people matching topics and filters whom suppression lists left out
 
 
 def counts_statement(spec: AudienceSpec) -> Statement:
     p = Params()
     matched = matched_sql(p, spec, with_topics=False)
     people = people_filter_sql(p, spec.predicates)
-    selected = f"countIf(person_id IN ({people}))" if people else "count()"
-    return p.statement(f"SELECT count() AS candidates, {selected} AS results FROM ({matched})")
+    filtered = f"person_id IN ({people})" if people else "1"
+    suppressed = suppressed_sql(p, spec.suppression)
+    if suppressed is None:
+        return p.statement(f"SELECT count() AS candidates, countIf({filtered}) AS results, toUInt64(0) AS suppressed "
+                           f"FROM ({matched})")
+    return p.statement(
+        f"SELECT count() AS candidates, countIf(filtered AND NOT gone) AS results, countIf(filtered AND gone) AS suppressed "
+        f"FROM (SELECT {filtered} AS filtered, person_id IN ({suppressed}) AS gone FROM ({matched}))")
 
 
 def materialize_statement(spec: AudienceSpec, *, run_id: str, attempt: int, cap: int) -> Statement:
@@ -101,10 +109,11 @@ def materialize_statement(spec: AudienceSpec, *, run_id: str, attempt: int, cap:
 
 def write_snapshot(
     wh: Warehouse, parts: Iterable[pa.Table], counts: tuple[int, int], *, run_id: str, attempt: int, workdir: Path,
+    suppressed: int = 0,
 ) -> RunCounts:
     """Write a snapshot hydrated outside the engine (`serving.query.snapshot_parts`: the columns
     of `RESULT_COLUMNS`, consecutive rank ranges in result order) as it is, with its
-    `(candidates, results)` counts. Each range reaches the engine as a Parquet file in `workdir`
+    `(candidates, results)` counts and the people `suppressed` by lists. Each range reaches the engine as a Parquet file in `workdir`
     (read by the engine itself, streamed to a server), removed after; the engine loads one while
     the next is hydrated and written. Raises WarehouseQueryError."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -129,7 +138,7 @@ def write_snapshot(
             loading.thread.join()  # on errors too: its file is removed below
         for path in paths:
             path.unlink(missing_ok=True)
-    return RunCounts(counts[0], counts[1], kept_rows(wh, run_id=run_id, attempt=attempt))
+    return RunCounts(counts[0], counts[1], kept_rows(wh, run_id=run_id, attempt=attempt), suppressed)
 
 
 class _Load:
@@ -170,7 +179,8 @@ def materialize(
     row = wh.query(counts_statement(spec), profile=Profile.INGEST).to_pylist()[0]
     wh.command(materialize_statement(spec, run_id=run_id, attempt=attempt, cap=cap), profile=Profile.INGEST,
                query_id=query_id)
-    return RunCounts(int(row["candidates"]), int(row["results"]), kept_rows(wh, run_id=run_id, attempt=attempt))
+    return RunCounts(int(row["candidates"]), int(row["results"]), kept_rows(wh, run_id=run_id, attempt=attempt),
+                     int(row["suppressed"]))
 
 
 def kept_rows(wh: Warehouse, *, run_id: str, attempt: int) -> int:

@@ -1,0 +1,1 @@
+"""Suppression lists: people and companies that audiences leave out."""
