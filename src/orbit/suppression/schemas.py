@@ -57,7 +57,7 @@ class UploadError(ApiModel):
 
 
 class UploadRead(ApiModel):
-    list: SuppressionListRead
+    suppression_list: SuppressionListRead = Field(description="The list as published by this upload")
     mode: Literal["append", "replace"]
     total: int = Field(description="Entries read (blank lines are not entries)")
     accepted: int = Field(description="Entries new to the list")
@@ -67,8 +67,8 @@ class UploadRead(ApiModel):
 
     @classmethod
     def of(cls, result: UploadResult) -> UploadRead:
-        return cls(list=SuppressionListRead.of(result.list), mode=result.mode,  # type: ignore[arg-type]
-                   total=result.total, accepted=result.accepted, rejected=result.rejected,
+        mode: Literal["append", "replace"] = "append" if result.mode == "append" else "replace"
+        return cls(suppression_list=SuppressionListRead.of(result.suppression_list), mode=mode, total=result.total, accepted=result.accepted, rejected=result.rejected,
                    duplicates=result.duplicates, errors=[UploadError(**e) for e in result.errors])
 
 

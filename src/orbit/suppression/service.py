@@ -203,7 +203,7 @@ class ListLookup:
 
 @dataclass(frozen=True, slots=True)
 class UploadResult:
-    list: SuppressionList
+    suppression_list: SuppressionList
     total: int  # entries read
     accepted: int  # entries new to the list
     rejected: int  # entries refused (see errors)

@@ -156,4 +156,5 @@ def suppressed_people(wh: Warehouse, refs: Sequence[ListRef]) -> npt.NDArray[np.
     if sql is None:
         return np.empty(0, np.uint32)
     table = wh.query(p.statement(f"SELECT person_id FROM ({sql}) ORDER BY person_id"), profile=Profile.INGEST)
-    return table.column("person_id").to_numpy().astype(np.uint32)
+    ids: npt.NDArray[np.uint32] = table.column("person_id").to_numpy().astype(np.uint32)
+    return ids
