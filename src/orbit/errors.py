@@ -24,6 +24,12 @@ class ValidationFailed(OrbitError):
         return cls(message, details=[{"field": field, "message": message}])
 
 
+class InvalidJson(OrbitError):
+    """A body sent as JSON that does not parse (routes that read their own body)."""
+
+    code = "INVALID_JSON"
+
+
 class NotFound(OrbitError):
     code = "NOT_FOUND"
 

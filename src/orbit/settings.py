@@ -220,10 +220,9 @@ class SuppressionSettings(BaseModel):
     # Entries per upload and per list.
     max_entries: int = Field(default=1_000_000, ge=1, le=10_000_000)
     # CSV bodies of the items path are streamed, so they may exceed `max_body_bytes`: 1M entries
-    # of CRM exports with a few other columns stay well below this.
+    # of CRM exports with a few other columns stay well below this. JSON bodies are parsed whole
+    # and keep `max_body_bytes` (1 MiB: ~15,000 hashes); larger lists go as CSV.
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
-    # JSON bodies are parsed whole: larger lists go as CSV.
-    max_json_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
 
 class Settings(BaseSettings):

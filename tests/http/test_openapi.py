@@ -45,6 +45,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 AUD = "/v1/intent/audiences"
 RUN = AUD + "/{audience_id}/runs/{run_id}"
 HOOKS = "/v1/intent/webhooks"
+SUP = "/v1/intent/suppression-lists"
 
 
 @dataclass
@@ -132,6 +133,13 @@ def _samples() -> dict[tuple[str, str], Sample]:
         ("GET", f"{HOOKS}/{{webhook_id}}/deliveries"): Sample(bad_params={"status": "lost"}),
         ("GET", f"{HOOKS}/{{webhook_id}}/deliveries/{{delivery_id}}"): Sample(),
         ("POST", f"{HOOKS}/{{webhook_id}}/deliveries/{{delivery_id}}/replay"): Sample(),
+        ("GET", SUP): Sample(bad_params={"limit": 0}),
+        ("POST", SUP): Sample(json={"name": "NEW"}, bad_json={"name": ""}),
+        ("GET", f"{SUP}/{{suppression_list_id}}"): Sample(),
+        ("DELETE", f"{SUP}/{{suppression_list_id}}"): Sample(ids={"suppression_list_id": "spare_suppression"}),
+        ("POST", f"{SUP}/{{suppression_list_id}}/items"): Sample(
+            json={"kind": "md5", "items": ["0cc175b9c0f1b6a831c399e269772661"]}, bad_json={"kind": "phone", "items": []}),
+        ("DELETE", f"{SUP}/{{suppression_list_id}}/items"): Sample(),
         ("GET", "/metrics"): Sample(),
         ("GET", "/healthz"): Sample(),
         ("GET", "/readyz"): Sample(),
@@ -201,14 +209,15 @@ def things(api: TestClient, loaded: Loaded, popular: list[int]) -> Things:
     hook_body = {"url": "http://127.0.0.1:9/hook", "events": ["run.completed"]}
     hooks = [_ok(api.post(HOOKS, headers=h, json=hook_body), 201)["endpoint"]["id"] for _ in range(2)]
     delivery = _ok(api.post(f"{HOOKS}/{hooks[0]}/ping", headers=h), 202)["id"]
+    suppression = [_ok(api.post(SUP, headers=h, json={"name": n}), 201)["id"] for n in ("main", "spare")]
     url = urlsplit(made["downloadUrl"])
     return Things(
         org=org, topics=popular,
         ids={"audience_id": main, "run_id": run, "export_id": made["export"]["id"], "topic_list_id": lists[0],
              "analysis_id": MISSING, "topicId": str(popular[0]), "hashed_email": row["hashedEmail"],
-             "webhook_id": hooks[0], "delivery_id": delivery},
+             "webhook_id": hooks[0], "delivery_id": delivery, "suppression_list_id": suppression[0]},
         spare={"spare_audience": spare, "run_audience": run_audience, "queued_run": queued, "spare_list": lists[1],
-               "spare_webhook": hooks[1]},
+               "spare_webhook": hooks[1], "spare_suppression": suppression[1]},
         download=dict(parse_qsl(url.query)),
     )
 
@@ -268,7 +277,7 @@ def documented(doc: dict[str, Any], method: str, template: str, resp: Any, *, pr
 def test_every_operation_has_a_sample(doc: dict[str, Any]) -> None:
     ops = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
     assert ops == set(SAMPLES)
-    assert len(ops) == 57
+    assert len(ops) == 63
 
 
 # --- probes, operation by operation -------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_bad_json_bodies_are_400s(client: TestClient, loaded: Loaded) -> None:
     expect_error(client.post(path, headers=org.headers, json={"kind": "phone", "items": []}), 400, "VALIDATION_ERROR")
     expect_error(client.post(path, headers=org.headers, json=["a"]), 400, "VALIDATION_ERROR")
     expect_error(client.post(path, headers={**org.headers, "Content-Type": "application/json"}, content=b"{"),
-                 400, "VALIDATION_ERROR")
+                 400, "INVALID_JSON")
     expect_error(client.post(path, headers=org.headers, params={"mode": "merge"}, json={"kind": "md5", "items": []}),
                  400, "VALIDATION_ERROR")
     assert client.get(f"{URL}/{made['id']}", headers=org.headers).json()["data"]["version"] == 0
@@ -111,10 +111,10 @@ def test_bad_json_bodies_are_400s(client: TestClient, loaded: Loaded) -> None:
 
 @pytest.fixture(scope="module")
 def small_limits(loaded: Loaded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """An app whose uploads hold at most 10 entries and 4 KiB of CSV, 1 KiB of JSON."""
+    """An app whose uploads hold at most 10 entries and 4 KiB of CSV; 1 KiB request bodies (JSON)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("small"), env="test", runs=RunsSettings(embedded_workers=0),
-                        webhooks={"concurrency": 0}, serving={"enabled": False},
-                        suppression={"max_entries": 10, "max_upload_bytes": 4096, "max_json_bytes": 1024})
+                        webhooks={"concurrency": 0}, serving={"enabled": False}, max_body_bytes=1024,
+                        suppression={"max_entries": 10, "max_upload_bytes": 4096})
     with TestClient(create_app(settings, warehouse=loaded.wh, engine=loaded.engine)) as c:
         yield c
 

@@ -52,9 +52,9 @@ class RequestContext:
     writes one access log line per request."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, streamed: tuple[tuple[str, int], ...] = ()) -> None:
-        """`streamed`: (path pattern, byte limit) of POST routes that read their body as a stream
-        and bound it themselves (suppression list uploads): a declared length above that limit is
-        a 413 here, and chunked bodies pass through unbuffered."""
+        """`streamed`: (path pattern, byte limit) of POST routes that read a non-JSON body as a
+        stream and bound it themselves (suppression list CSV uploads): a declared length above that
+        limit is a 413 here, and chunked bodies pass through unbuffered."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.streamed = tuple((re.compile(pattern), limit) for pattern, limit in streamed)
@@ -77,7 +77,7 @@ class RequestContext:
             await send(message)
 
         try:
-            limit = self._streamed_limit(scope)
+            limit = self._streamed_limit(scope, headers)
             body_receive = await self._bounded(headers, receive) if limit is None else (
                 self._declared_within(headers, receive, limit))
             if body_receive is None:
@@ -100,8 +100,10 @@ class RequestContext:
             )
             request_id_var.reset(token)
 
-    def _streamed_limit(self, scope: Scope) -> int | None:
-        if scope.get("method") != "POST":
+    def _streamed_limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int | None:
+        # JSON is parsed whole, so it keeps the ordinary limit even on those routes.
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if scope.get("method") != "POST" or content_type == b"application/json":
             return None
         path = str(scope.get("path", ""))
         return next((limit for pattern, limit in self.streamed if pattern.match(path)), None)

@@ -19,7 +19,7 @@ async def _lookup(request: Request, principal: CurrentPrincipal) -> ListLookup:
 async def _limits(request: Request) -> Limits:
     settings: Settings = request.app.state.settings
     s = settings.suppression
-    return Limits(max_entries=s.max_entries, max_upload_bytes=s.max_upload_bytes, max_json_bytes=s.max_json_bytes)
+    return Limits(max_entries=s.max_entries, max_upload_bytes=s.max_upload_bytes, max_json_bytes=settings.max_body_bytes)
 
 
 ListLookupDep = Annotated[ListLookup, Depends(_lookup)]

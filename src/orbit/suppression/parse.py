@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from orbit.errors import ValidationFailed
+from orbit.errors import InvalidJson, ValidationFailed
 from orbit.suppression.normalize import STORED, Column, entry
 
 MAX_ERRORS = 100  # refused lines listed in an answer (all are counted)
@@ -126,7 +126,7 @@ def json_entries(body: bytes, tally: Tally) -> Iterator[Entry]:
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed.field("body", "the body is not valid JSON") from None
+        raise InvalidJson("the request body is not valid JSON") from None
     if not isinstance(doc, dict) or set(doc) - {"kind", "items"}:
         raise ValidationFailed.field("body", 'expected {"kind": "...", "items": ["...", ...]}')
     kind, items = doc.get("kind"), doc.get("items")

@@ -28,9 +28,9 @@ _MISSING = errors(NOT_FOUND="the organization has no suppression list with this 
 _NAME = errors(CONFLICT="the organization already has a list of that name, or 100 lists")
 _IN_USE = errors(CONFLICT="audiences apply this list (`details.audienceIds`); remove it from their configs first")
 _UPLOAD = errors(
-    "VALIDATION_ERROR", CONFLICT="the list changed (another upload, a clear) or was deleted during the upload; "
+    "VALIDATION_ERROR", "INVALID_JSON", CONFLICT="the list changed (another upload, a clear) or was deleted during the upload; "
     "nothing was added", PAYLOAD_TOO_LARGE="over 1,000,000 entries in the upload or the list, or over the byte "
-    "limit (256 MiB CSV, 16 MiB JSON); nothing was added")
+    "limit (256 MiB of CSV; JSON: the 1 MiB request limit); nothing was added")
 
 
 @router.get("", response_model=Envelope[list[SuppressionListRead]])
@@ -54,25 +54,25 @@ def create_suppression_list(
     return envelope(SuppressionListRead.of(row))
 
 
-@router.get("/{list_id}", response_model=Envelope[SuppressionListRead], responses=_MISSING)
-def get_suppression_list(list_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[SuppressionListRead]:
+@router.get("/{suppression_list_id}", response_model=Envelope[SuppressionListRead], responses=_MISSING)
+def get_suppression_list(suppression_list_id: str, principal: CurrentPrincipal, session: DbSession) -> Envelope[SuppressionListRead]:
     """One suppression list with its item counts."""
-    return envelope(SuppressionListRead.of(service.get_list(session, org_id=principal.org_id, list_id=list_id)))
+    return envelope(SuppressionListRead.of(service.get_list(session, org_id=principal.org_id, list_id=suppression_list_id)))
 
 
-@router.delete("/{list_id}", response_model=Envelope[SuppressionListDeleted], responses=merge(_MISSING, _IN_USE))
+@router.delete("/{suppression_list_id}", response_model=Envelope[SuppressionListDeleted], responses=merge(_MISSING, _IN_USE))
 def delete_suppression_list(
-    list_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
+    suppression_list_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
 ) -> Envelope[SuppressionListDeleted]:
     """Delete a suppression list and its items (refused while an audience applies it)."""
     return envelope(SuppressionListDeleted(id=service.delete_list(session, wh, org_id=principal.org_id,
-                                                                  list_id=list_id)))
+                                                                  list_id=suppression_list_id)))
 
 
-@router.post("/{list_id}/items", response_model=Envelope[UploadRead], responses=merge(_MISSING, _UPLOAD),
+@router.post("/{suppression_list_id}/items", response_model=Envelope[UploadRead], responses=merge(_MISSING, _UPLOAD),
              openapi_extra={"requestBody": upload_body_schema()})
 async def upload_suppression_items(
-    list_id: str, request: Request, principal: CurrentPrincipal, wh: WarehouseDep, limits: LimitsDep,
+    suppression_list_id: str, request: Request, principal: CurrentPrincipal, wh: WarehouseDep, limits: LimitsDep,
     mode: Annotated[Literal["append", "replace"], Query(
         description="append (default): add to the list; replace: the upload becomes the whole list")] = "append",
 ) -> Envelope[UploadRead]:
@@ -81,14 +81,14 @@ async def upload_suppression_items(
     settings: Settings = request.app.state.settings
     json_body = request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
     upload = await service.begin_upload(
-        wh, request.app.state.sessions, org_id=principal.org_id, list_id=list_id, json_body=json_body,
+        wh, request.app.state.sessions, org_id=principal.org_id, list_id=suppression_list_id, json_body=json_body,
         append=mode == "append", limits=limits, workdir=settings.data_dir / "suppression")
     return envelope(UploadRead.of(await upload.consume(request.stream())))
 
 
-@router.delete("/{list_id}/items", response_model=Envelope[SuppressionListRead], responses=_MISSING)
+@router.delete("/{suppression_list_id}/items", response_model=Envelope[SuppressionListRead], responses=_MISSING)
 def clear_suppression_items(
-    list_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
+    suppression_list_id: str, principal: CurrentPrincipal, session: DbSession, wh: WarehouseDep
 ) -> Envelope[SuppressionListRead]:
     """Remove every entry of a list (it stays, empty, for audiences that name it)."""
-    return envelope(SuppressionListRead.of(service.clear_list(session, wh, org_id=principal.org_id, list_id=list_id)))
+    return envelope(SuppressionListRead.of(service.clear_list(session, wh, org_id=principal.org_id, list_id=suppression_list_id)))

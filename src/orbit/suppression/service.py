@@ -48,7 +48,7 @@ class Limits:
 
     max_entries: int = 1_000_000  # per request and per list
     max_upload_bytes: int = 256 << 20
-    max_json_bytes: int = 16 << 20
+    max_json_bytes: int = 1 << 20  # the request body limit: JSON is parsed whole
 
 
 MAX_NAME = 255
