@@ -51,6 +51,8 @@ AUD = "/v1/intent/audiences/{audience_id}"
 RUN = "/v1/intent/audiences/{audience_id}/runs/{run_id}"
 HOOKS = "/v1/intent/webhooks"
 HOOK = HOOKS + "/{webhook_id}"
+SUPS = "/v1/intent/suppression-lists"
+SUP = SUPS + "/{suppression_list_id}"
 
 # The contract: every operation of the app and the schemas its answers are checked against
 # (`envelope` = the G3 `{data, meta}` envelope; `error` = the error envelope; `g2_*` = SDK shapes).
@@ -109,6 +111,12 @@ OPERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{HOOK}/deliveries"): ("g3_webhook_delivery_list",),
     ("GET", f"{HOOK}/deliveries/{{delivery_id}}"): ("g3_webhook_delivery",),
     ("POST", f"{HOOK}/deliveries/{{delivery_id}}/replay"): ("g3_webhook_delivery",),
+    ("GET", SUPS): ("g3_suppression_list_list",),
+    ("POST", SUPS): ("g3_suppression_list", "error"),
+    ("GET", SUP): ("g3_suppression_list",),
+    ("DELETE", SUP): ("g3_deleted", "error"),
+    ("POST", f"{SUP}/items"): ("g3_suppression_upload", "error"),
+    ("DELETE", f"{SUP}/items"): ("g3_suppression_list",),
     ("GET", "/metrics"): ("ops_metrics_headers",),
     ("GET", "/healthz"): ("ops_health",),
     ("GET", "/readyz"): ("ops_health",),
@@ -861,6 +869,34 @@ def test_webhooks(client: TestClient, loaded: Loaded) -> None:
     call(client, "POST", f"{HOOK}/deliveries/{{delivery_id}}/replay", status=202, path=one, headers=org.headers,
          schemas=("g3_webhook_delivery",))
     call(client, "DELETE", HOOK, status=200, path=path, headers=org.headers, schemas=("g3_deleted",))
+
+
+# --- suppression lists ------------------------------------------------------------------------------
+
+
+def test_suppression_lists(client: TestClient, loaded: Loaded, popular: list[int]) -> None:
+    org = make_org(loaded)
+    made = call(client, "POST", SUPS, status=201, headers=org.headers, json={"name": "contract"},
+                schemas=("g3_suppression_list",))
+    path = {"suppression_list_id": made.json()["data"]["id"]}
+    fail_call(client, "POST", SUPS, headers=org.headers, json={"name": "contract"}, status=409, code="CONFLICT")
+    csv = "email,name\nann@acme.com,Ann\nnot-an-address,Bob\n"
+    up = call(client, "POST", f"{SUP}/items", status=200, path=path, headers={**org.headers, "Content-Type": "text/csv"},
+              content=csv, schemas=("g3_suppression_upload",))
+    assert (up.json()["data"]["accepted"], up.json()["data"]["rejected"]) == (1, 1)
+    call(client, "POST", f"{SUP}/items", status=200, path=path, headers=org.headers,
+         json={"kind": "domain", "items": ["acme.com"]}, schemas=("g3_suppression_upload",))
+    fail_call(client, "POST", f"{SUP}/items", path=path, headers={**org.headers, "Content-Type": "text/csv"},
+              content="phone\n1\n", status=400, code="VALIDATION_ERROR")
+    call(client, "GET", SUPS, status=200, headers=org.headers, schemas=("g3_suppression_list_list",))
+    call(client, "GET", SUP, status=200, path=path, headers=org.headers, schemas=("g3_suppression_list",))
+    body = {"name": "suppressed", "config": {"topicIds": popular[:2], "suppressionListIds": [path["suppression_list_id"]]}}
+    audience = call(client, "POST", A, status=201, headers=org.headers, json=body, schemas=("g3_audience",))
+    fail_call(client, "DELETE", SUP, path=path, headers=org.headers, status=409, code="CONFLICT")
+    call(client, "DELETE", AUD, status=200, path={"audience_id": audience.json()["data"]["id"]}, headers=org.headers,
+         schemas=("g3_deleted",))
+    call(client, "DELETE", f"{SUP}/items", status=200, path=path, headers=org.headers, schemas=("g3_suppression_list",))
+    call(client, "DELETE", SUP, status=200, path=path, headers=org.headers, schemas=("g3_deleted",))
 
 
 # --- account and operations -------------------------------------------------------------------------
