@@ -35,8 +35,10 @@ SHARDING_KEYS: dict[str, str] = {
 # Replicated to every host: small (topics 20k rows; companies 300k at scale 1, 16 MB on disk;
 # daily stats ~topics × days; the catalogue a few thousand rows; schema_version) and joined or
 # read from every shard. Sharding companies would make each person's company lookup a second
-# distributed read.
-REPLICATED: frozenset[str] = frozenset({"topics", "companies", "topic_daily_stats", "filter_catalog", "schema_version"})
+# distributed read. Suppression items (at most 1M per list) are read by every shard's
+# `person_id NOT IN (…)`, so each shard reads them locally too; their staging rows go along.
+REPLICATED: frozenset[str] = frozenset({"topics", "companies", "topic_daily_stats", "filter_catalog", "schema_version",
+                                        "suppression_items", "suppression_staging"})
 
 LOCAL_SUFFIX = "_local"
 STAGE_SUFFIX = "_stage"
