@@ -193,6 +193,15 @@ def validate_config(raw: Any, vocab: cfg.Vocabulary, lists: Lists | None = None)
     return Validation(normalized, problems)
 
 
+def suppression_refs(raw: Any, config: cfg.NormalizedConfig, lists: Lists | None) -> tuple[ListRef, ...]:
+    """The current versions of the lists a normalized config names: one metadata read, none
+    without lists. ValidationFailed naming `suppressionListIds[i]` (the client's order) for ids
+    that are not the organization's."""
+    if lists is None or not config.suppression_list_ids:
+        return ()
+    return lists(list(raw.get("suppressionListIds") or ()) if isinstance(raw, Mapping) else config.suppression_list_ids)
+
+
 def require_config(raw: Any, vocab: cfg.Vocabulary, *, prefix: str = "", lists: Lists | None = None) -> cfg.NormalizedConfig:
     """The normalized config; ValidationFailed (400) naming every problem otherwise."""
     result = validate_config(raw, vocab, lists)
@@ -309,10 +318,9 @@ def preview(
 ) -> Preview:
     """Count, breakdowns and a masked-ready sample of up to 50 people on the data date, without
     the people of the suppression lists the config names (their current versions)."""
-    config = require_config(raw, vocab, lists=lists)
+    config = require_config(raw, vocab)
     day = resolve_data_date(snap, data_date)
-    refs = lists(config.suppression_list_ids) if lists is not None and config.suppression_list_ids else ()
-    spec = cfg.to_spec(config, day, refs)
+    spec = cfg.to_spec(config, day, suppression_refs(raw, config, lists))
     page = evaluate(wh, index, spec, limit=SAMPLE_SIZE, keys=SAMPLE_KEYS)
     sample = _person_rows(snap, page.rows, page.profiles)
     return Preview(config, day, page.counted.total, page.counted.breakdowns, sample)

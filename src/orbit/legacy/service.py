@@ -222,10 +222,9 @@ def query_adhoc(
     """An unsaved config answered at once (no run), in result order: from the serving index
     when it holds the day, else from the warehouse; without its suppression lists' people."""
     offset = decode_cursor(cursor)
-    config = audiences.require_config(dict(raw), vocab, lists=lists)
+    config = audiences.require_config(dict(raw), vocab)
     day = loaded_date(snap, data_date)
-    refs = lists(config.suppression_list_ids) if lists is not None and config.suppression_list_ids else ()
-    spec = cfg.to_spec(config, day, refs)
+    spec = cfg.to_spec(config, day, audiences.suppression_refs(raw, config, lists))
     page = audiences.evaluate(wh, index, spec, limit=limit, offset=offset)
     people = [_adhoc_person(r, page.profiles.get(r.person_id, {}), snap) for r in page.rows]
     return Page(Materialization.READY, people, page.counted.total, offset, day, cache_key(config.config_hash, day))
