@@ -42,7 +42,10 @@ MAX_ENTRY_CHARS = 2048  # longer lines are refused before any other work
 
 _HEX = re.compile(r"[0-9a-f]+")
 # Deliberately loose (what CRMs hold is not always RFC 5322): one @, no spaces, a dot in the host.
-_EMAIL = re.compile(r"[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;.]+")
+# The same text for Python's `re` and Arrow's RE2 (the bulk CSV path): explicit ASCII spaces,
+# since the two engines' `\s` differ.
+EMAIL_PATTERN = r'[^@ \t\n\r\f\v"<>,;]+@[^@ \t\n\r\f\v"<>,;]+\.[^@ \t\n\r\f\v"<>,;.]+'
+_EMAIL = re.compile(EMAIL_PATTERN)
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
