@@ -95,8 +95,8 @@ class CsvParser:
 
     def _bulk(self, lines: list[bytes]) -> list[Entry] | None:
         """The entries of many one-column lines at once (Arrow kernels instead of a Python step
-        per line: 1M hashes parsed in ~1 s instead of ~4 s); None when a line needs the
-        line-by-line path (domains, invalid UTF-8)."""
+        per line: 1M hashes in 6.6 s instead of 19.0 s on the shared, loaded test machine); None
+        when a line needs the line-by-line path (domains, invalid UTF-8)."""
         column = self.column
         if column is None or column == Column.DOMAIN:
             return None
