@@ -91,6 +91,7 @@ def _kind_sql(p: Params, kind: ChangeKind, cur: SnapshotRef, prev: SnapshotRef, 
             f"WHERE abs(toInt16(c.score) - toInt16(o.score)) >= {p.add(min_change, 'UInt8')}")
 
 
+kind_sql = _kind_sql  # for the ad-platform files of changes (warehouse/adfiles_sql.py)
 _NARROW = ("rank", "person_id", "score")
 
 
