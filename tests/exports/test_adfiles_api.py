@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, make_transient
 
 from orbit.app import create_app
 from orbit.exports import formats
 from orbit.exports.formats import ExportType, Limits
 from orbit.metadata import db
-from orbit.metadata.models import Export
+from orbit.metadata.models import DataDate, DatasetLoad, Export
 from orbit.settings import RunsSettings, Settings
 from tests.conftest import Loaded, OrgKey, make_org
 from tests.conftest import expect_error as _err
@@ -43,6 +44,7 @@ def stores(request: pytest.FixtureRequest, loaded: Loaded, tmp_path_factory: pyt
     if request.param == "postgresql":
         engine = db.make_engine(request.getfixturevalue("postgres_url"))
         db.migrate(engine)
+        _copy_loads(loaded.engine, engine)
     on = Loaded(loaded.wh, engine, loaded.root)
     root = tmp_path_factory.mktemp("adfiles")
     settings = Settings(data_dir=root, env="test", runs=RunsSettings(embedded_workers=0), rate_limit={"enabled": False})
@@ -50,6 +52,16 @@ def stores(request: pytest.FixtureRequest, loaded: Loaded, tmp_path_factory: pyt
         yield Stores(client, on, make_org(on), root)
     if engine is not loaded.engine:
         engine.dispose()
+
+
+def _copy_loads(source: Engine, target: Engine) -> None:
+    """The shared warehouse's loaded dates, known to the PostgreSQL metadata too."""
+    with Session(source) as src, Session(target) as dst, dst.begin():
+        for model in (DataDate, DatasetLoad):
+            for row in src.scalars(select(model)):
+                src.expunge(row)
+                make_transient(row)
+                dst.add(row)
 
 
 def _run(s: Stores, popular: list[int], org: OrgKey | None = None, **config: Any) -> tuple[str, str]:
@@ -194,6 +206,6 @@ def test_other_organizations_see_nothing(stores: Stores, popular: list[int]) -> 
     calls += [Call("POST", f"{url}/exports", json={"exportType": "meta", "source": "changes", "kind": "new"}),
               Call("GET", f"{url}/exports/{export_id}"), Call("GET", f"{url}/exports")]
     before = _exports(stores)
-    assert_isolated(stores.client, owner=stores.org.headers, other=other.headers, read_url=f"{url}/exports/{export_id}",
+    assert_isolated(stores.client, owner=stores.org.headers, other=other.headers, read_url=f"{url}/exports",
                     calls=calls, object_id=run, missing_id=MISSING)
     assert _exports(stores) == before
