@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from orbit.exports.formats import LIMITS, ExportType, LineLimiter, Limits, geo
+from orbit.exports.formats import LIMITS, ExportType, Limits, LineLimiter, geo
 from orbit.warehouse import adfiles_sql
 from orbit.warehouse.adfiles_sql import Changes, Platform
 from orbit.warehouse.backend import Warehouse

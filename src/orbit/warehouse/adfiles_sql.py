@@ -9,7 +9,7 @@ Rows with no key the platform can match on are left out; `counts` says how many.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -215,7 +215,8 @@ def file_statement(platform: Platform, geo: Geo, cur: SnapshotRef, *, ranks: tup
 
 
 def file_stream(wh: Warehouse, platform: Platform, geo: Geo, cur: SnapshotRef, *, cur_rows: int,
-                changes: Changes | None = None, segment_rows: int = runs_sql.CSV_SEGMENT_ROWS) -> Iterator[bytes]:
+                changes: Changes | None = None, segment_rows: int = runs_sql.CSV_SEGMENT_ROWS,
+                ) -> Generator[bytes, None, None]:
     """The file's rows (no header) as CSV bytes, in rank order: one streamed statement per
     `segment_rows` ranks, like `runs_sql.csv_stream` (drain it promptly, or close it).
     Raises WarehouseQueryError."""
