@@ -1,9 +1,9 @@
 """Creates stored exports: short metadata transactions around the file write. No HTTP.
 
 Like the run worker, this owns its transactions (it takes a `sessionmaker`, not a session): the
-file (Orbit's CSV or an ad platform's upload file, `formats.py`) is read from the warehouse
-and uploaded while no metadata transaction is open, because on
-SQLite a write transaction locks every other writer (run claims, heartbeats) for its duration.
+file (Orbit's CSV or an ad platform's upload file, `formats.py`) is read from the warehouse and
+uploaded while no metadata transaction is open, because on SQLite a write transaction locks
+every other writer (run claims, heartbeats) for its duration.
 """
 
 from __future__ import annotations
