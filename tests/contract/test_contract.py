@@ -695,6 +695,14 @@ def test_stored_exports(client: TestClient, org: OrgKey, done: Done) -> None:
     params = dict(p.split("=", 1) for p in url.query.split("&") if p)
     call(client, "GET", "/v1/intent/exports/{export_id}/download", status=200, path={"export_id": match.group(1)},
          params=params, headers_schema="g3_download_headers")
+    # Ad-platform upload files (docs/ad_platforms.md): the same answer, their own exportType.
+    for platform in ("linkedin", "google_ads", "meta"):
+        made = call(client, "POST", f"{RUN}/exports", status=201, path=done.path, headers=org.headers,
+                    json={"exportType": platform}, schemas=("g3_stored_export",))
+        assert made.json()["data"]["export"]["exportType"] == platform
+    bad = call(client, "POST", f"{RUN}/exports", status=400, path=done.path, headers=org.headers,
+               json={"exportType": "tiktok"}, schemas=("error",))
+    error(bad, 400, "VALIDATION_ERROR")
 
 
 def test_pending_and_finished_run_states(client: TestClient, loaded: Loaded, g3_written: dict[str, Any]) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from orbit.exports import service, writer
+from orbit.exports import formats, service, writer
 from orbit.exports.deps import BaseUrlDep, SessionsDep, SettingsDep, StorageDep
-from orbit.exports.schemas import ExportDownloadRead, ExportRead
+from orbit.exports.schemas import ExportCreate, ExportDownloadRead, ExportRead
 from orbit.exports.storage import CONTENT_TYPE, spool_dir
 from orbit.http.auth import NO_PLAN, CurrentPrincipal, RowReader
 from orbit.http.deps import DbSession, WarehouseDep
@@ -113,15 +113,20 @@ def accounts_csv(
 
 
 @router.post(f"{RUN}/exports", response_model=Envelope[ExportDownloadRead], status_code=201,
-             responses=merge(REUSED, NO_PLAN, NO_RUN, NOT_COMPLETED))
+             responses=merge(REUSED, NO_PLAN, NO_RUN, NOT_COMPLETED, errors("NO_PREVIOUS_RUN", "PREVIOUS_RUN_GONE")))
 def create_export(
     audience_id: str, run_id: str, response: Response, principal: RowReader, sessions: SessionsDep,
     wh: WarehouseDep, storage: StorageDep, settings: SettingsDep, base_url: BaseUrlDep,
+    body: Annotated[ExportCreate | None, Body()] = None,
 ) -> Envelope[ExportDownloadRead]:
-    """Store the run as a CSV file (201), or reuse a completed one (200); with a fresh download URL."""
+    """Store the run, or what changed since its previous run, as Orbit's CSV or an ad platform's
+    upload file (201), or reuse a completed one (200); with a fresh download URL."""
+    body = body or ExportCreate()
+    spec = formats.resolve(body.export_type, body.source, body.kind, body.min_score_change)
     made = writer.create_or_reuse(
         sessions, wh, storage, org_id=principal.org_id, audience_id=audience_id, run_id=run_id,
         requested_by=service.requester(principal), retention=timedelta(days=settings.exports.retention_days),
+        spec=spec,
     )
     if not made.created:
         response.status_code = 200

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from orbit.accounts.service import Principal, PrincipalKind
 from orbit.errors import Forbidden, NotFound, RunNotCompleted, WarehouseUnavailable
+from orbit.exports import formats
+from orbit.exports.formats import ExportSpec
 from orbit.exports.spool import Spool
 from orbit.exports.storage import CONTENT_TYPE, ExportStorage, LocalStorage, StoredFile, StoredObject
 from orbit.metadata.models import Export, Run
@@ -166,9 +168,16 @@ def open_accounts_csv(session: Session, wh: Warehouse, *, org_id: str, audience_
 # --- stored export records ---------------------------------------------------------------------
 
 
+def spec_of(export: Export) -> ExportSpec:
+    return formats.spec_of(export.export_type, export.source, export.change_kind, export.min_score_change)
+
+
 def stored_file(export: Export) -> StoredFile:
+    """Where the export's file is; its download name says the platform and source
+    (`audience-<a>-run-<r>[-changes[-<kind>]][-linkedin|-google-ads|-meta].csv`)."""
+    download = f"audience-{export.audience_id}-run-{export.run_id}{spec_of(export).file_suffix()}"
     return StoredFile(export_id=export.id, provider=export.storage_provider, bucket=export.bucket_name,
-                      name=export.file_name, download_name=csv_file_name(export.audience_id, export.run_id))
+                      name=export.file_name, download_name=download)
 
 
 def requester(principal: Principal) -> str | None:
@@ -176,21 +185,32 @@ def requester(principal: Principal) -> str | None:
     return principal.subject if principal.kind == PrincipalKind.BEARER else None
 
 
-def find_reusable(session: Session, storage: ExportStorage, *, run_id: str, now: datetime) -> Export | None:
-    """The run's newest completed export in this storage whose file is still kept; None if none."""
+def find_reusable(session: Session, storage: ExportStorage, *, run_id: str, now: datetime,
+                  spec: ExportSpec | None = None, previous_run_id: str | None = None) -> Export | None:
+    """The run's newest completed export of this spec (default: the CSV of its rows; changes:
+    against this previous run) in this storage whose file is still kept; None if none."""
+    spec = spec or ExportSpec()
+    same = (Export.export_type == spec.export_type.value, Export.source == spec.source.value,
+            Export.change_kind.is_(None) if spec.kind is None else Export.change_kind == spec.kind.value,
+            Export.min_score_change.is_(None) if spec.min_score_change is None
+            else Export.min_score_change == spec.min_score_change,
+            Export.previous_run_id.is_(None) if previous_run_id is None else Export.previous_run_id == previous_run_id)
     return session.scalars(
         select(Export)
         .where(Export.run_id == run_id, Export.status == ExportStatus.COMPLETED.value, Export.expires_at > now,
                Export.storage_provider == storage.provider, Export.bucket_name.is_(None) if storage.bucket is None
-               else Export.bucket_name == storage.bucket)
+               else Export.bucket_name == storage.bucket, *same)
         .order_by(Export.created_at.desc(), Export.id)
         .limit(1)
     ).first()
 
 
 def start_export(session: Session, storage: ExportStorage, *, run: Run, requested_by: str | None,
-                 retention: timedelta, now: datetime) -> Export:
-    """Add a `processing` export of the completed run (flushed); its file is not written yet."""
+                 retention: timedelta, now: datetime, spec: ExportSpec | None = None,
+                 previous_run_id: str | None = None) -> Export:
+    """Add a `processing` export of the completed run (flushed); its file is not written yet
+    (`rowCount` is set when it is)."""
+    spec = spec or ExportSpec()
     export_id = str(uuid.uuid4())
     export = Export(
         id=export_id, organization_id=run.organization_id, audience_id=run.audience_id, run_id=run.id,
@@ -198,21 +218,37 @@ def start_export(session: Session, storage: ExportStorage, *, run: Run, requeste
         byte_size=0, row_count=run.kept_rows, bucket_name=storage.bucket,
         file_name=storage.file_name(org_id=run.organization_id, run_id=run.id, export_id=export_id),
         requested_by=requested_by, expires_at=now + retention, created_at=now, updated_at=now,
+        export_type=spec.export_type.value, source=spec.source.value,
+        change_kind=spec.kind.value if spec.kind else None, min_score_change=spec.min_score_change,
+        previous_run_id=previous_run_id, skipped_row_count=0, truncated=False,
     )
     session.add(export)
     session.flush()
     return export
 
 
-def finish_export(session: Session, *, export_id: str, stored: StoredObject, now: datetime) -> Export:
-    """Mark a `processing` export completed with its file's size and SHA-1.
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a file holds: rows written, rows left out for having no usable key, and whether
+    rows were left out over the platform's limits."""
+
+    rows: int
+    skipped: int = 0
+    truncated: bool = False
+
+
+def finish_export(session: Session, *, export_id: str, stored: StoredObject, now: datetime,
+                  written: Written | None = None) -> Export:
+    """Mark a `processing` export completed with its file's size and SHA-1 (and its row counts).
 
     NotFound when the row is gone (its audience was deleted meanwhile) or no longer processing.
     """
     done = _rowcount(session.execute(
         update(Export).where(Export.id == export_id, Export.status == ExportStatus.PROCESSING.value)
         .values(status=ExportStatus.COMPLETED.value, byte_size=stored.byte_size, content_sha1=stored.content_sha1,
-                completed_at=now, updated_at=now)
+                completed_at=now, updated_at=now,
+                **({} if written is None else {"row_count": written.rows, "skipped_row_count": written.skipped,
+                                               "truncated": written.truncated}))
         .execution_options(synchronize_session=False)
     ))
     export = session.get(Export, export_id, populate_existing=True)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -239,7 +240,8 @@ class IdempotencyKey(Base):
 
 
 class Export(Base):
-    """A stored CSV export of a completed run."""
+    """A stored export of a completed run: Orbit's CSV or an ad platform's upload file, of the
+    run's rows or of what changed since its previous run."""
 
     __tablename__ = "export"
 
@@ -262,6 +264,14 @@ class Export(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What the file holds (exports/formats.py); the defaults are what every export held before.
+    export_type: Mapped[str] = mapped_column(String(16), default="csv", server_default="csv")
+    source: Mapped[str] = mapped_column(String(16), default="results", server_default="results")
+    change_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # changes; None: all kinds
+    min_score_change: Mapped[int | None] = mapped_column(Integer, nullable=True)  # changes only
+    previous_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # changes only
+    skipped_row_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SiteAnalysis(Base):

@@ -8,7 +8,7 @@ the choice of the previous run happen in metadata before any of these is called.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -91,6 +91,7 @@ def _kind_sql(p: Params, kind: ChangeKind, cur: SnapshotRef, prev: SnapshotRef, 
             f"WHERE abs(toInt16(c.score) - toInt16(o.score)) >= {p.add(min_change, 'UInt8')}")
 
 
+kind_sql = _kind_sql  # for the ad-platform files of changes (warehouse/adfiles_sql.py)
 _NARROW = ("rank", "person_id", "score")
 
 
@@ -150,7 +151,7 @@ def csv_statement(kind: ChangeKind, cur: SnapshotRef, prev: SnapshotRef, *, min_
 
 def csv_stream(wh: Warehouse, kinds: tuple[ChangeKind, ...], cur: SnapshotRef, prev: SnapshotRef, *,
                min_change: int, cur_rows: int, prev_rows: int,
-               segment_rows: int = runs_sql.CSV_SEGMENT_ROWS) -> Iterator[bytes]:
+               segment_rows: int = runs_sql.CSV_SEGMENT_ROWS) -> Generator[bytes, None, None]:
     """The rows of each of `kinds` in turn, each in rank order, as RFC 4180 CSV bytes (no header).
 
     Like `runs_sql.csv_stream`: one streamed statement per `segment_rows` ranks of the run the
