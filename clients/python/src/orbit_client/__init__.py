@@ -3,15 +3,35 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from orbit_client import models
+from orbit_client._api import RunPendingError
+from orbit_client._async import AsyncClient
+from orbit_client._core import NO_RETRIES, OPERATIONS, Page, RetryPolicy
+from orbit_client._csv import CsvInfo
+from orbit_client._sync import Client
+from orbit_client._version import __version__
+from orbit_client.errors import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    GoneError,
+    NotFoundError,
+    OrbitError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    RunFailedError,
+    ServerError,
+    ServiceUnavailableError,
+    TransportError,
+    UnprocessableError,
+    WaitTimeoutError,
+)
 
-from orbit_client import models  # noqa: E402
-from orbit_client._async import AsyncClient  # noqa: E402
-from orbit_client._core import OPERATIONS, NO_RETRIES, Page, RetryPolicy  # noqa: E402
-from orbit_client._csv import CsvInfo  # noqa: E402
-from orbit_client._sync import Client  # noqa: E402
-from orbit_client.errors import *  # noqa: E402, F403
-from orbit_client.errors import __all__ as _errors
-
-__all__ = ["NO_RETRIES", "OPERATIONS", "AsyncClient", "Client", "CsvInfo", "Page", "RetryPolicy", "models",
-           *_errors]
+__all__ = [
+    "NO_RETRIES", "OPERATIONS", "ApiError", "AsyncClient", "AuthenticationError", "BadRequestError", "Client",
+    "ConflictError", "CsvInfo", "GoneError", "NotFoundError", "OrbitError", "Page", "PayloadTooLargeError",
+    "PermissionDeniedError", "RateLimitError", "RetryPolicy", "RunFailedError", "RunPendingError", "ServerError",
+    "ServiceUnavailableError", "TransportError", "UnprocessableError", "WaitTimeoutError", "__version__", "models",
+]

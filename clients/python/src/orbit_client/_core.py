@@ -52,7 +52,7 @@ class Call(Generic[T]):
     method: str
     url: str
     parse: Callable[[Any], T]
-    params: list[tuple[str, str]]
+    params: list[tuple[str, str | int | float | bool | None]]
     json: Any
     headers: dict[str, str]
 
@@ -75,9 +75,9 @@ def query_value(value: Any) -> str:
     return str(value)
 
 
-def query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+def query(params: Mapping[str, Any]) -> list[tuple[str, str | int | float | bool | None]]:
     """Omit None; repeat a list's values."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str | int | float | bool | None]] = []
     for key, value in params.items():
         if value is None:
             continue
@@ -107,7 +107,7 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
 
 def data(tp: type[T] | Any) -> Callable[[Any], T]:
     """The envelope's `data` as `tp` (a model, `list[Model]`, `dict[str, Any]`)."""
-    adapter = _adapter(tp)
+    adapter: TypeAdapter[Any] = _adapter(tp)  # type: ignore[arg-type]  # types and generic aliases hash
 
     def parse(envelope: Any) -> T:
         return adapter.validate_python(envelope["data"])  # type: ignore[no-any-return]
@@ -357,7 +357,7 @@ class Paginated(Generic[P, T]):
         return bound
 
 
-def idempotency_key(given: str | None) -> dict[str, str]:
+def idempotency_key_header(given: str | None) -> dict[str, str]:
     """The header for a run creation: the caller's key, or a fresh one that all retries reuse."""
     return {"Idempotency-Key": given or f"orbit-client-{uuid.uuid4()}"}
 

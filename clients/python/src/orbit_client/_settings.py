@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from orbit_client import __version__
+from orbit_client._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
