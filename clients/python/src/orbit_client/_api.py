@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from orbit_client._core import (
+    OPERATIONS,
     Endpoint,
     Page,
     Paginated,
@@ -480,3 +481,10 @@ def _list_pager(make: Any) -> Pager[Any]:
 
     return Pager(first=make(0), follow=follow)
 
+# The streaming operations are methods of each client (their I/O differs): registered here.
+OPERATIONS.update({
+    ("GET", RUN + "/export.csv"): "export_csv",
+    ("GET", RUN + "/changes.csv"): "changes_csv",
+    ("GET", RUN + "/accounts.csv"): "accounts_csv",
+    ("GET", "/v1/intent/exports/{export_id}/download"): "download_export",
+})

@@ -15,6 +15,7 @@ import httpx
 from orbit_client import _csv
 from orbit_client._api import Api
 from orbit_client._core import AsyncBase, Call, RetryPolicy, decode, error_from
+from orbit_client._csv import Include
 from orbit_client._settings import DEFAULT_TIMEOUT, client_headers, normalise_base_url
 from orbit_client.errors import TransportError
 from orbit_client.models import RunRead
@@ -98,9 +99,9 @@ class AsyncClient(Api, AsyncBase):
             interval = min(interval * 1.5, 10.0)
 
     async def export_csv(self, audience_id: str, run_id: str, dest: str | Path, *,
-                         chunk_size: int = 1 << 16) -> _csv.CsvInfo:
+                         include: Include = None, chunk_size: int = 1 << 16) -> _csv.CsvInfo:
         """Stream a completed run's CSV into the file `dest`, chunk by chunk."""
-        return await self._download(_csv.export_call(audience_id, run_id), dest, chunk_size)
+        return await self._download(_csv.export_call(audience_id, run_id, include), dest, chunk_size)
 
     async def changes_csv(self, audience_id: str, run_id: str, dest: str | Path, *, kind: str | None = None,
                           min_score_change: int | None = None, chunk_size: int = 1 << 16) -> _csv.CsvInfo:
@@ -116,9 +117,9 @@ class AsyncClient(Api, AsyncBase):
         """Download a stored export through its signed `url`."""
         return await self._download(_csv.download_call(url), dest, chunk_size)
 
-    async def iter_export_rows(self, audience_id: str, run_id: str) -> AsyncIterator[dict[str, str]]:
+    async def iter_export_rows(self, audience_id: str, run_id: str, *, include: Include = None) -> AsyncIterator[dict[str, str]]:
         """Each row of a completed run's CSV as a dict, parsed as it streams."""
-        async with self._send(_csv.export_call(audience_id, run_id), stream=True) as response:
+        async with self._send(_csv.export_call(audience_id, run_id, include), stream=True) as response:
             async for row in _csv.arows(response.aiter_text()):
                 yield row
 

@@ -7,7 +7,7 @@ import csv
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -16,6 +16,7 @@ from orbit_client._core import Call, query
 from orbit_client.errors import RunFailedError, WaitTimeoutError
 from orbit_client.models import RunRead
 
+Include = Literal["matchedTopics"] | None  # export.csv: add the matched topics' names and ids
 RUN = "/v1/intent/audiences/{a}/runs/{r}"
 FINISHED = {"completed", "failed", "cancelled"}
 
@@ -41,8 +42,8 @@ def _run(audience_id: str, run_id: str) -> str:
     return RUN.format(a=quote(audience_id, safe=""), r=quote(run_id, safe=""))
 
 
-def export_call(audience_id: str, run_id: str) -> Call[None]:
-    return _raw(_run(audience_id, run_id) + "/export.csv")
+def export_call(audience_id: str, run_id: str, include: str | None = None) -> Call[None]:
+    return _raw(_run(audience_id, run_id) + "/export.csv", {"include": include})
 
 
 def changes_call(audience_id: str, run_id: str, kind: str | None, min_score_change: int | None) -> Call[None]:

@@ -14,6 +14,7 @@ import httpx
 from orbit_client import _csv
 from orbit_client._api import Api
 from orbit_client._core import Call, RetryPolicy, SyncBase, decode, error_from
+from orbit_client._csv import Include
 from orbit_client._settings import DEFAULT_TIMEOUT, client_headers, normalise_base_url
 from orbit_client.errors import TransportError
 from orbit_client.models import RunRead
@@ -106,9 +107,10 @@ class Client(Api, SyncBase):
             self._sleep(min(interval, left))
             interval = min(interval * 1.5, 10.0)
 
-    def export_csv(self, audience_id: str, run_id: str, dest: str | Path, *, chunk_size: int = 1 << 16) -> _csv.CsvInfo:
+    def export_csv(self, audience_id: str, run_id: str, dest: str | Path, *, include: Include = None,
+                   chunk_size: int = 1 << 16) -> _csv.CsvInfo:
         """Stream a completed run's CSV into the file `dest`, chunk by chunk (never whole in memory)."""
-        return self._download(_csv.export_call(audience_id, run_id), dest, chunk_size)
+        return self._download(_csv.export_call(audience_id, run_id, include), dest, chunk_size)
 
     def changes_csv(self, audience_id: str, run_id: str, dest: str | Path, *, kind: str | None = None,
                     min_score_change: int | None = None, chunk_size: int = 1 << 16) -> _csv.CsvInfo:
@@ -124,20 +126,20 @@ class Client(Api, SyncBase):
         """Download a stored export through its signed `url` (from `create_export`/`get_export`)."""
         return self._download(_csv.download_call(url), dest, chunk_size)
 
-    def iter_export_rows(self, audience_id: str, run_id: str) -> Iterator[dict[str, str]]:
+    def iter_export_rows(self, audience_id: str, run_id: str, *, include: Include = None) -> Iterator[dict[str, str]]:
         """Each row of a completed run's CSV as a dict (header → cell), read as it streams."""
-        with self._send(_csv.export_call(audience_id, run_id), stream=True) as response:
+        with self._send(_csv.export_call(audience_id, run_id, include), stream=True) as response:
             yield from _csv.rows(response.iter_text())
 
-    def iter_export_batches(self, audience_id: str, run_id: str, *, batch_rows: int = 50_000) -> Iterator[Any]:
+    def iter_export_batches(self, audience_id: str, run_id: str, *, include: Include = None, batch_rows: int = 50_000) -> Iterator[Any]:
         """A completed run's CSV as `pyarrow.RecordBatch`es of string columns (`pip install
         orbit-client[arrow]`); memory holds one batch, never the file."""
-        with self._send(_csv.export_call(audience_id, run_id), stream=True) as response:
+        with self._send(_csv.export_call(audience_id, run_id, include), stream=True) as response:
             yield from _csv.arrow_batches(response.iter_text(), batch_rows)
 
-    def iter_export_frames(self, audience_id: str, run_id: str, *, batch_rows: int = 50_000) -> Iterator[Any]:
+    def iter_export_frames(self, audience_id: str, run_id: str, *, include: Include = None, batch_rows: int = 50_000) -> Iterator[Any]:
         """The CSV as `pandas.DataFrame`s of at most `batch_rows` rows (`orbit-client[pandas]`)."""
-        for batch in self.iter_export_batches(audience_id, run_id, batch_rows=batch_rows):
+        for batch in self.iter_export_batches(audience_id, run_id, include=include, batch_rows=batch_rows):
             yield batch.to_pandas()
 
     def _download(self, call: Call[Any], dest: str | Path, chunk_size: int) -> _csv.CsvInfo:
