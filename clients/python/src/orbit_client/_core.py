@@ -62,7 +62,9 @@ class Call(Generic[T]):
         return self.method in IDEMPOTENT_METHODS or "Idempotency-Key" in self.headers
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        return http.build_request(self.method, self.url, params=self.params, json=self.json,
+        # No `params` at all when there are none: httpx would drop a query already in the URL (a
+        # stored export's signed download URL).
+        return http.build_request(self.method, self.url, params=self.params or None, json=self.json,
                                   headers=self.headers)
 
 
