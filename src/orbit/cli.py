@@ -594,7 +594,8 @@ def mcp_cmd(
     settings = McpSettings()
     if settings.api_key is None and settings.bearer_token is None:
         err_console.print("orbit mcp: no ORBIT_API_KEY or ORBIT_BEARER_TOKEN: only public topic tools will work")
-    serve_mcp(settings, transport="stdio" if transport == "stdio" else "streamable-http", host=host, port=port)
+    serve_mcp(settings, transport="stdio" if transport == "stdio" else "streamable-http", host=host, port=port,
+              log_level="WARNING" if transport == "stdio" else "INFO")
 
 
 @app.command()

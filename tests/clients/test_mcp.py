@@ -33,7 +33,7 @@ def _session(live: Live, key: str, check: Callable[[ClientSession], Awaitable[No
     anyio.run(run)
 
 
-async def _call(session: ClientSession, name: str, **arguments: Any) -> dict[str, Any]:
+async def _call(session: ClientSession, name: str, /, **arguments: Any) -> dict[str, Any]:
     result = await session.call_tool(name, arguments)
     assert not result.is_error, result.content
     data = result.structured_content
@@ -43,7 +43,7 @@ async def _call(session: ClientSession, name: str, **arguments: Any) -> dict[str
     return data
 
 
-async def _error(session: ClientSession, name: str, **arguments: Any) -> str:
+async def _error(session: ClientSession, name: str, /, **arguments: Any) -> str:
     result = await session.call_tool(name, arguments)
     assert result.is_error
     return " ".join(getattr(c, "text", "") for c in result.content)

@@ -6,6 +6,9 @@ useful fields, with counts and a note on how to get more. Opens no store; reads 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
@@ -34,6 +37,7 @@ RunId = Annotated[str, Field(min_length=1, max_length=64, description="A run id 
 Limit = Annotated[int, Field(ge=1, le=50, description="Rows to return (1..50)")]
 Offset = Annotated[int, Field(ge=0, le=300_000, description="Rows to skip: the `nextOffset` of the previous answer")]
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 BREAKDOWN_VALUES = 5  # per dimension in a preview: the head of each top-10 list is what a model uses
 CATALOGUE_VALUES = 10  # values per filter key in the catalogue overview
 
@@ -58,6 +62,16 @@ def _row(row: ResultRow | ChangeRow) -> dict[str, Any]:
         "matchedTopics": [t.topic_name for t in row.intent.matched_topics],
     }
     return {k: v for k, v in out.items() if v not in (None, [], "")}
+
+
+def _filter(entry: dict[str, Any], *, values: int) -> dict[str, Any]:
+    """A catalogue filter without its UI hints: key, type, how to write it, its commonest values."""
+    listed = entry.get("values") or []
+    out = {"key": entry.get("key"), "label": entry.get("label"), "group": entry.get("group"), "type": entry.get("type"),
+           "operators": entry.get("operators") or None, "modes": entry.get("modes"), "range": entry.get("range"),
+           "values": [{"value": v.get("value"), "count": v.get("count")} for v in listed[:values]] or None,
+           "valueCount": len(listed) or None}
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _run(run: RunRead) -> dict[str, Any]:
@@ -91,8 +105,8 @@ def _failure(exc: OrbitError) -> ToolError:
     return ToolError(f"{type(exc).__name__}: {exc}")
 
 
-def build_server(settings: McpSettings) -> tuple[MCPServer[Any], AsyncClient]:
-    """The server and the API client its tools share (the caller closes the client)."""
+def build_server(settings: McpSettings, *, log_level: LogLevel = "WARNING") -> MCPServer[Any]:
+    """The server; its tools share one API client, closed when the server stops."""
     api = AsyncClient(
         settings.base_url,
         api_key=settings.api_key.get_secret_value() if settings.api_key else None,
@@ -100,7 +114,14 @@ def build_server(settings: McpSettings) -> tuple[MCPServer[Any], AsyncClient]:
         timeout=settings.mcp_timeout_seconds,
         retry=RetryPolicy(max_retries=3, max_retry_after=30.0),
     )
-    server: MCPServer[Any] = MCPServer("orbit", instructions=INSTRUCTIONS)
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await api.aclose()  # in the server's event loop, which owns the client's connections
+
+    server: MCPServer[Any] = MCPServer("orbit", instructions=INSTRUCTIONS, lifespan=lifespan, log_level=log_level)
     wait_cap = settings.mcp_wait_seconds
 
     @server.tool()
@@ -167,22 +188,15 @@ def build_server(settings: McpSettings) -> tuple[MCPServer[Any], AsyncClient]:
             catalogue = await api.get_filters()
         except OrbitError as exc:
             raise _failure(exc) from exc
-        filters = catalogue.get("filters")
-        entries: list[dict[str, Any]] = filters if isinstance(filters, list) else []
+        entries = [{**f, "group": g.get("key")} for g in catalogue.get("groups") or [] for f in g.get("filters") or []]
         if key is not None:
             for entry in entries:
                 if entry.get("key") == key:
-                    values = entry.get("values") or []
-                    return {**entry, "values": values[:100], "valueCount": len(values)}
+                    return _filter(entry, values=100)
             raise ToolError(f"no filter key {key!r}; call filter_catalogue without a key for the list")
-        overview = []
-        for entry in entries:
-            values = entry.get("values") or []
-            overview.append({k: v for k, v in {"key": entry.get("key"), "type": entry.get("type"),
-                                               "label": entry.get("label"), "values": values[:CATALOGUE_VALUES],
-                                               "valueCount": len(values)}.items() if v is not None})
+        overview = [_filter(entry, values=CATALOGUE_VALUES) for entry in entries]
         return {"filters": overview, "count": len(overview),
-                "note": "values are the most common first; call with key=... for all values of one filter"}
+                "note": "values are listed most common first; call with key=... for up to 100 values of one filter"}
 
     @server.tool()
     async def preview_audience(
@@ -309,18 +323,16 @@ def build_server(settings: McpSettings) -> tuple[MCPServer[Any], AsyncClient]:
         return {"downloadUrl": made.download_url, "expiresAt": made.download_url_expires_at,
                 "rowCount": made.export.row_count, "byteSize": made.export.byte_size, "fileName": made.export.file_name}
 
-    return server, api
+    return server
 
 
-def serve(settings: McpSettings, *, transport: Literal["stdio", "streamable-http"], host: str, port: int) -> None:
-    """Run until the client disconnects (stdio) or the process is stopped (HTTP)."""
-    import anyio
-
-    server, api = build_server(settings)
-    try:
-        if transport == "stdio":
-            server.run("stdio")
-        else:
-            server.run("streamable-http", host=host, port=port)
-    finally:
-        anyio.run(api.aclose)
+def serve(settings: McpSettings, *, transport: Literal["stdio", "streamable-http"], host: str, port: int,
+          log_level: LogLevel = "WARNING") -> None:
+    """Run until the client disconnects (stdio) or the process is stopped (HTTP). Logs go to
+    stderr (stdout is the protocol's, with stdio); each API request is logged at INFO."""
+    logging.getLogger("httpx").setLevel(log_level)
+    server = build_server(settings, log_level=log_level)
+    if transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=host, port=port)
