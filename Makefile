@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks clients/python/src scripts/gen_client_models.py
 	$(BIN)/mypy
 
 # Scale 1 (2M people, ~30M signals/day): generated and loaded once into bench-data/, then reused.

@@ -33,8 +33,6 @@ Answer models keep fields a newer server adds (`extra="allow"`); request models 
 fields, as the server does.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import datetime as _dt
@@ -188,7 +186,7 @@ def generate(doc: dict[str, Any]) -> str:
             aliases.append(f"{name} = {type_of(schema)}\n")
     names = [n for n in sorted(schemas) if not SKIP.match(n)]
     parts = [HEADER, "\n", *aliases, "\n\n", "\n\n".join(classes), "\n\n"]
-    parts.append("__all__ = [\n" + "".join(f"    {n!r},\n" for n in ["OrbitModel", "OrbitRequest", *names]) + "]\n")
+    parts.append("__all__ = [\n" + "".join(f"    {n!r},\n" for n in sorted(["OrbitModel", "OrbitRequest", *names])) + "]\n")
     parts.append("\n\nfor _model in list(globals().values()):  # resolve the forward references once, at import\n"
                  "    if isinstance(_model, type) and issubclass(_model, BaseModel) and _model.__module__ == __name__:\n"
                  "        _model.model_rebuild()\n")

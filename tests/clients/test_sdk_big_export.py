@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from orbit_client import Client
 
+from orbit_client import Client
 from tests.clients.conftest import new_key, orbit
 from tests.e2e.test_runs import _serve, _stop
 from tests.e2e.test_serve import _env

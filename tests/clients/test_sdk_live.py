@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from orbit_client import (
     OPERATIONS,
     AsyncClient,
@@ -22,7 +23,6 @@ from orbit_client import (
     RunPendingError,
     models,
 )
-
 from tests.clients.conftest import Live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
@@ -247,9 +247,8 @@ def test_webhooks(sdk: Client) -> None:
 
 def test_operations_and_credentials(sdk: Client, live: Live) -> None:
     assert sdk.health() and sdk.ready()
-    with Client(live.base, api_key="sk_" + "x" * 43) as wrong:
-        with pytest.raises(AuthenticationError) as caught:
-            wrong.get_account()
+    with Client(live.base, api_key="sk_" + "x" * 43) as wrong, pytest.raises(AuthenticationError) as caught:
+        wrong.get_account()
     assert caught.value.status == 401 and caught.value.code == "UNAUTHORIZED"
     with Client(live.base) as anonymous:
         assert anonymous.search_topics("crm", limit=1)  # public discovery needs no credentials

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orbit_client import OPERATIONS, AsyncClient, Client
-from orbit_client._api import Api
-from orbit_client._core import Endpoint
 
 from orbit.app import create_app
 from orbit.settings import Settings
+from orbit_client import OPERATIONS, AsyncClient, Client
+from orbit_client._api import Api
+from orbit_client._core import Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 G2_LEGACY = {  # served for the published TypeScript SDK; this SDK speaks G3 (docs/sdk.md)

@@ -13,7 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
-from orbit_client import AsyncClient, Client, RateLimitError, RetryPolicy, ServiceUnavailableError, TransportError
+
+from orbit_client import (
+    AsyncClient,
+    Client,
+    RateLimitError,
+    RetryPolicy,
+    ServiceUnavailableError,
+    TransportError,
+)
 from orbit_client._core import NO_RETRIES
 
 RUN = {"id": "r1", "audienceId": "a1", "organizationId": "o1", "status": "queued", "runType": "manual",
@@ -52,7 +60,7 @@ def stub() -> Iterator[tuple[str, Script]]:
             self.end_headers()
             self.wfile.write(raw)
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _answer
+        do_GET = do_POST = do_PATCH = do_DELETE = _answer  # noqa: N815  # http.server's names
 
         def log_message(self, *args: object) -> None:
             pass
@@ -135,16 +143,16 @@ def test_connection_errors_are_retried_for_safe_calls_only() -> None:
         assert sdk.search_topics("crm") == []  # GET: retried through two broken reads
     assert calls == ["GET", "GET", "GET"]
     calls.clear()
-    with Client("http://orbit.test", transport=httpx.MockTransport(broken), retry=RetryPolicy(backoff=0.01)) as sdk:
-        with pytest.raises(TransportError):
-            sdk.create_audience("x", {"topicIds": [1]})  # POST without a key: the server may have acted
+    with Client("http://orbit.test", transport=httpx.MockTransport(broken), retry=RetryPolicy(backoff=0.01)) as sdk, \
+            pytest.raises(TransportError):
+        sdk.create_audience("x", {"topicIds": [1]})  # POST without a key: the server may have acted
     assert calls == ["POST"]
 
 
 def test_refused_connection_is_retried_then_raised() -> None:
-    with Client("http://127.0.0.1:9", retry=RetryPolicy(max_retries=2, backoff=0.01)) as sdk:
-        with pytest.raises(TransportError):
-            sdk.get_account()
+    with Client("http://127.0.0.1:9", retry=RetryPolicy(max_retries=2, backoff=0.01)) as sdk, \
+            pytest.raises(TransportError):
+        sdk.get_account()
 
 
 def test_non_envelope_error_body_still_gives_an_api_error(stub: tuple[str, Script]) -> None:

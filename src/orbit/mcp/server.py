@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from orbit_client import ApiError, AsyncClient, OrbitError, RetryPolicy
-from orbit_client.models import ChangeRow, ResultRow, RunRead
 from pydantic import Field
 
 from orbit.settings import McpSettings
+from orbit_client import ApiError, AsyncClient, OrbitError, RetryPolicy
+from orbit_client.models import ChangeRow, ResultRow, RunRead
 
 INSTRUCTIONS = """Orbit finds people researching a subject right now (B2B intent data).
 Typical flow: search_topics (or analyze_site) -> preview_audience with topic ids and filters from

@@ -20,8 +20,7 @@ from pydantic import BaseModel, TypeAdapter
 from orbit_client.errors import ApiError, error_class
 
 if TYPE_CHECKING:
-    from orbit_client._async import AsyncClient
-    from orbit_client._sync import Client
+    pass
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

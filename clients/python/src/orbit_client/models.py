@@ -6,8 +6,6 @@ Answer models keep fields a newer server adds (`extra="allow"`); request models 
 fields, as the server does.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import datetime as _dt
@@ -1140,8 +1138,6 @@ class WebhookWithSecret(OrbitModel):
 
 
 __all__ = [
-    'OrbitModel',
-    'OrbitRequest',
     'AccountCount',
     'AccountRead',
     'AccountRow',
@@ -1187,6 +1183,8 @@ __all__ = [
     'MatchedTopicRead',
     'MaterializationStatusRead',
     'MoverRead',
+    'OrbitModel',
+    'OrbitRequest',
     'OrganizationRead',
     'PreviewRead',
     'PreviewRequest',
