@@ -23,7 +23,7 @@ from tests.e2e.test_serve import _env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
 ROWS = 300_000
-MEMORY_BUDGET = 16 * 1024 * 1024  # Python heap while streaming; the CSV itself is ~25x larger
+MEMORY_BUDGET = 16 * 1024 * 1024  # Python heap while streaming; the CSV itself is ~10x larger (168 MB)
 
 
 def _popular_topics(signals: Path, n: int) -> list[int]:
@@ -76,7 +76,7 @@ def test_export_to_file_streams_with_bounded_memory(big: tuple[Client, str, str,
         tracemalloc.stop()
     seconds = time.monotonic() - started
     assert info.truncated is True and info.row_cap == ROWS and info.result_count and info.result_count > ROWS
-    assert info.bytes == (tmp_path / "big.csv").stat().st_size > 20 * MEMORY_BUDGET
+    assert info.bytes == (tmp_path / "big.csv").stat().st_size > 8 * MEMORY_BUDGET
     with (tmp_path / "big.csv").open("rb") as f:
         assert sum(1 for _ in f) == ROWS + 1  # no cell holds a line break in generated data
     assert peak < MEMORY_BUDGET, peak
