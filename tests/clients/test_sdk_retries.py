@@ -174,3 +174,14 @@ def test_async_client_retries_the_same_way(stub: tuple[str, Script]) -> None:
 
     assert asyncio.run(go()) == "r1"
     assert script.seen[0]["headers"]["Idempotency-Key"] == script.seen[1]["headers"]["Idempotency-Key"]
+
+
+def test_bearer_token_is_sent_as_authorization(stub: tuple[str, Script]) -> None:
+    base, script = stub
+    script.answers = [(200, {}, _ok([]))]
+    with Client(base, bearer_token="eyJ.test.jwt") as sdk:
+        sdk.list_webhooks()
+    headers = script.seen[0]["headers"]
+    assert headers["Authorization"] == "Bearer eyJ.test.jwt" and "X-API-Key" not in headers
+    with pytest.raises(ValueError):
+        Client(base, api_key="sk_x", bearer_token="t")

@@ -72,7 +72,6 @@ RUN = AUD + "/{audience_id}/runs/{run_id}"
 HOOK = "/v1/intent/webhooks/{webhook_id}"
 TopicType = Literal["b2b", "b2c", "both"]
 Config = ConfigIn | PreviewRequest | Mapping[str, Any]
-Body = Any  # a request model or a dict with the API's field names
 
 
 class RunPendingError(OrbitError):

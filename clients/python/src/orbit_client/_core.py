@@ -241,15 +241,10 @@ def by_offset(make: Callable[[int], Call[Any]], items: Callable[[Any], Sequence[
 
     def follow(answer: Any) -> tuple[Sequence[T], Call[Any] | None]:
         got = items(answer)
-        offset = _offset_of(answer)
+        nxt = (answer.offset if answer.offset is not None else start) + len(got)
         end = total(answer)
-        nxt = offset + len(got)
         done = not got or (end is not None and nxt >= end)
         return got, None if done else make(nxt)
-
-    def _offset_of(answer: Any) -> int:
-        value = answer.offset
-        return int(value) if value is not None else start
 
     return Pager(first=make(start), follow=follow)
 
