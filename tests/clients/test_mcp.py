@@ -131,3 +131,43 @@ def test_without_credentials_only_public_tools_work(live: Live) -> None:
         assert "UNAUTHORIZED" in await _error(session, "list_audiences")
 
     _session(live, "", check)
+
+
+def test_streamable_http_transport(live: Live) -> None:
+    """`orbit mcp --transport streamable-http` serves the same tools at http://host:port/mcp."""
+    import os
+    import socket
+    import subprocess
+    import time
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    from tests.e2e.test_serve import _free_port
+
+    port = _free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")},
+           "ORBIT_BASE_URL": live.base, "ORBIT_API_KEY": live.key}
+    proc = subprocess.Popen([sys.executable, "-m", "orbit", "mcp", "--transport", "streamable-http", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # poll until it listens
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, "orbit mcp did not listen"
+            time.sleep(0.1)
+
+        async def run() -> None:
+            with anyio.fail_after(60):
+                async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write), \
+                        ClientSession(read, write) as session:
+                    await session.initialize()
+                    assert {t.name for t in (await session.list_tools()).tools} == TOOLS
+                    listed = await _call(session, "list_audiences")
+                    assert live.audience in [a["audienceId"] for a in listed["audiences"]]
+
+        anyio.run(run)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
