@@ -98,3 +98,20 @@ def test_each_method_sends_only_declared_parameters(doc: dict[str, Any]) -> None
         assert sent <= declared, (name, sent - declared)
         assert (call.json is not None) == ("requestBody" in op), name
         assert "{" not in call.url, name
+
+
+def test_the_package_stands_alone_with_only_httpx_and_pydantic() -> None:
+    """`pip install ./clients/python` needs nothing of the service: it requires httpx and pydantic
+    only (pyarrow, pandas as extras), ships py.typed, and imports nothing from `orbit`."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "clients/python/pyproject.toml").read_text())
+    assert project["project"]["name"] == "orbit-client"
+    assert project["project"]["dependencies"] == ["httpx>=0.27", "pydantic>=2.7"]
+    assert set(project["project"]["optional-dependencies"]) == {"arrow", "pandas"}
+    assert project["tool"]["setuptools"]["package-data"]["orbit_client"] == ["py.typed"]
+    package = ROOT / "clients/python/src/orbit_client"
+    assert (package / "py.typed").exists()
+    for source in package.glob("*.py"):
+        text = source.read_text()
+        assert "from orbit." not in text and "import orbit\n" not in text, source.name
