@@ -578,6 +578,26 @@ def serve(
     uvicorn.run(create_app(settings), host=h, port=p, log_level=settings.log_level, access_log=False)
 
 
+@app.command("mcp")
+def mcp_cmd(
+    transport: Annotated[str, typer.Option(help="stdio (an MCP client starts this command) or streamable-http")] = "stdio",
+    host: Annotated[str, typer.Option(help="streamable-http: address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="streamable-http: port to listen on")] = 8765,
+) -> None:
+    """Serve the Model Context Protocol: tools for AI agents, calling the API at ORBIT_BASE_URL with
+    ORBIT_API_KEY (or ORBIT_BEARER_TOKEN)."""
+    from orbit.mcp.server import serve as serve_mcp
+    from orbit.settings import McpSettings
+
+    if transport not in ("stdio", "streamable-http"):
+        raise CliFailure(f"--transport must be stdio or streamable-http, not {transport!r}", exit_code=EXIT_BAD_INPUT)
+    settings = McpSettings()
+    if settings.api_key is None and settings.bearer_token is None:
+        err_console.print("orbit mcp: no ORBIT_API_KEY or ORBIT_BEARER_TOKEN: only public topic tools will work")
+    serve_mcp(settings, transport="stdio" if transport == "stdio" else "streamable-http", host=host, port=port,
+              log_level="WARNING" if transport == "stdio" else "INFO")
+
+
 @app.command()
 def status() -> None:
     """Show loaded data dates and warehouse table sizes, and what an interrupted ingest left.

@@ -296,3 +296,17 @@ class Settings(BaseSettings):
         if self.metadata.url is not None:
             return self.metadata.url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'orbit.db').resolve()}"
+
+
+class McpSettings(BaseSettings):
+    """`orbit mcp`: the MCP server is a client of an Orbit API, so it reads only where that API is
+    and the caller's credentials (not the server's settings: it opens no store)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORBIT_", extra="ignore")
+
+    base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://")
+    api_key: SecretStr | None = None
+    bearer_token: SecretStr | None = None
+    # How long a `start_run_and_wait` tool call may wait for its run before answering "still running".
+    mcp_wait_seconds: float = Field(default=120.0, gt=0, le=3600)
+    mcp_timeout_seconds: float = Field(default=60.0, gt=0, le=600)  # one API request
