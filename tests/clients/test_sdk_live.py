@@ -225,6 +225,43 @@ def test_stored_exports(sdk: Client, live: Live, tmp_path: Path) -> None:
     assert got.bytes == made.export.byte_size
     digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (got.path, streamed.path)]
     assert digest[0] == digest[1]
+    meta = sdk.create_export(live.audience, live.run, export_type="meta", source="changes", kind="new")
+    assert (meta.export.export_type, meta.export.source, meta.export.change_kind) == ("meta", "changes", "new")
+    assert meta.export.status == "completed" and meta.download_url
+    lines = sdk.download_export(meta.download_url, tmp_path / "meta.csv").path.read_text().splitlines()
+    assert lines[0] == "email,email,phone,fn,ln,ct,st,zip,country"
+    assert len(lines) - 1 == meta.export.row_count
+
+
+def test_suppression_lists(sdk: Client, live: Live) -> None:
+    config = {"topicIds": live.topics, "minScore": 50}  # the fixture audience's config: its runs' people
+    people = [r.hashed_email for r in sdk.get_results(live.audience, live.run, limit=3).results]
+    made = sdk.create_suppression_list("sdk suppression", description="from the SDK")
+    audience = None
+    try:
+        with pytest.raises(ConflictError):
+            sdk.create_suppression_list("sdk suppression")
+        up = sdk.upload_suppression_items(made.id, ("sha256\n" + "\n".join(people) + "\nnot-a-hash\n").encode())
+        assert (up.total, up.accepted, up.rejected) == (4, 3, 1) and up.errors[0].line == 5
+        more = sdk.upload_suppression_items(made.id, ["nobody-works-here.example"], kind="domain")
+        assert more.accepted == 1 and more.suppression_list.item_count == 4
+        got = sdk.get_suppression_list(made.id)
+        assert (got.kind_counts.sha256, got.kind_counts.domain) == (3, 1)
+        assert sdk.list_suppression_lists(limit=1).total == 1
+        assert [s.id for s in sdk.iter_suppression_lists(page_size=1)] == [made.id]
+        plain = sdk.preview(config).total_count
+        assert sdk.preview({**config, "suppressionListIds": [made.id]}).total_count == plain - 3
+        audience = sdk.create_audience("sdk suppressed", {**config, "suppressionListIds": [made.id]})
+        run = sdk.wait_for_run(audience.id, sdk.create_run(audience.id).id, timeout=60, poll_interval=0.1)
+        assert run.suppressed_count == 3
+        assert run.result_count == sdk.get_run(live.audience, live.run).result_count - 3
+        with pytest.raises(ConflictError):  # an audience applies it
+            sdk.delete_suppression_list(made.id)
+        assert sdk.clear_suppression_items(made.id).item_count == 0
+    finally:
+        if audience is not None:
+            sdk.delete_audience(audience.id)
+        assert sdk.delete_suppression_list(made.id).deleted
 
 
 def test_webhooks(sdk: Client) -> None:

@@ -43,6 +43,8 @@ from orbit_client.models import (
     ExplainRead,
     ExportDownloadRead,
     ExportRead,
+    ExportSource,
+    ExportType,
     FacetsRead,
     MoverRead,
     PreviewRead,
@@ -52,6 +54,9 @@ from orbit_client.models import (
     RunRead,
     SiteAnalysisRead,
     StatsRead,
+    SuppressionListCreate,
+    SuppressionListDeleted,
+    SuppressionListRead,
     TopicDetail,
     TopicListCreate,
     TopicListDeleted,
@@ -59,6 +64,7 @@ from orbit_client.models import (
     TopicListUpdate,
     TopicRead,
     TrendPoint,
+    UploadRead,
     ValidateRead,
     WebhookCreate,
     WebhookDeleted,
@@ -70,6 +76,8 @@ from orbit_client.models import (
 AUD = "/v1/intent/audiences"
 RUN = AUD + "/{audience_id}/runs/{run_id}"
 HOOK = "/v1/intent/webhooks/{webhook_id}"
+SUPPRESSION = "/v1/intent/suppression-lists"
+SuppressionKind = Literal["email", "sha256", "sha1", "md5", "domain"]
 TopicType = Literal["b2b", "b2c", "both"]
 Config = ConfigIn | PreviewRequest | Mapping[str, Any]
 
@@ -298,9 +306,14 @@ class Api:
     # --- stored exports ---------------------------------------------------------------------------
 
     @endpoint("POST", RUN + "/exports")
-    def create_export(self, audience_id: str, run_id: str) -> Req[ExportDownloadRead]:
-        """Store the run's CSV and get a signed download URL (an existing export is reused)."""
-        return Req(data(ExportDownloadRead), path={"audience_id": audience_id, "run_id": run_id})
+    def create_export(self, audience_id: str, run_id: str, *, export_type: ExportType | None = None,
+                      source: ExportSource | None = None, kind: ChangeKind | None = None,
+                      min_score_change: int | None = None) -> Req[ExportDownloadRead]:
+        """Store the run's CSV — or an ad platform's upload file (`export_type` linkedin, google_ads,
+        meta), of its rows or of its changes (`source="changes"`, `kind`) — and get a signed download
+        URL (an export of the same choice is reused)."""
+        choice = body(None, exportType=export_type, source=source, kind=kind, minScoreChange=min_score_change)
+        return Req(data(ExportDownloadRead), path={"audience_id": audience_id, "run_id": run_id}, json=choice)
 
     @endpoint("GET", RUN + "/exports")
     def list_exports(self, audience_id: str, run_id: str, *, limit: int | None = None,
@@ -313,6 +326,51 @@ class Api:
     def get_export(self, audience_id: str, run_id: str, export_id: str) -> Req[ExportDownloadRead]:
         """One stored export with a fresh signed download URL."""
         return Req(data(ExportDownloadRead), path={"audience_id": audience_id, "run_id": run_id, "export_id": export_id})
+
+    # --- suppression lists ------------------------------------------------------------------------
+
+    @endpoint("GET", SUPPRESSION)
+    def list_suppression_lists(self, *, limit: int | None = None,
+                               offset: int | None = None) -> Req[Page[SuppressionListRead]]:
+        """The organization's suppression lists."""
+        return Req(page(SuppressionListRead), params={"limit": limit, "offset": offset})
+
+    @endpoint("POST", SUPPRESSION)
+    def create_suppression_list(self, name: str, *, description: str | None = None) -> Req[SuppressionListRead]:
+        """Create an empty suppression list (409 CONFLICT on a name in use)."""
+        return Req(data(SuppressionListRead), json=body(SuppressionListCreate(name=name), description=description))
+
+    @endpoint("GET", SUPPRESSION + "/{suppression_list_id}")
+    def get_suppression_list(self, suppression_list_id: str) -> Req[SuppressionListRead]:
+        """One suppression list with its counts per kind."""
+        return Req(data(SuppressionListRead), path={"suppression_list_id": suppression_list_id})
+
+    @endpoint("DELETE", SUPPRESSION + "/{suppression_list_id}")
+    def delete_suppression_list(self, suppression_list_id: str) -> Req[SuppressionListDeleted]:
+        """Delete a list (409 while an audience applies it)."""
+        return Req(data(SuppressionListDeleted), path={"suppression_list_id": suppression_list_id})
+
+    @endpoint("POST", SUPPRESSION + "/{suppression_list_id}/items")
+    def upload_suppression_items(self, suppression_list_id: str, entries: bytes | list[str], *,
+                                 kind: SuppressionKind | None = None,
+                                 mode: Literal["append", "replace"] | None = None) -> Req[UploadRead]:
+        """Add entries to a list: CSV bytes whose header names the column (email, sha256, sha1, md5
+        or domain; up to 1M entries), or a list of values of one `kind` (sent as JSON, up to 1 MiB).
+        `mode="replace"` makes the upload the whole list. Answers accepted, rejected and duplicate
+        counts with the first refused lines."""
+        path = {"suppression_list_id": suppression_list_id}
+        params = {"mode": mode}
+        if isinstance(entries, bytes):
+            return Req(data(UploadRead), path=path, params=params, content=entries,
+                       headers={"Content-Type": "text/csv"})
+        if kind is None:
+            raise ValueError("a list of entries needs their kind")
+        return Req(data(UploadRead), path=path, params=params, json={"kind": kind, "items": entries})
+
+    @endpoint("DELETE", SUPPRESSION + "/{suppression_list_id}/items")
+    def clear_suppression_items(self, suppression_list_id: str) -> Req[SuppressionListRead]:
+        """Empty a list (publishes a new, empty version)."""
+        return Req(data(SuppressionListRead), path={"suppression_list_id": suppression_list_id})
 
     # --- webhooks ---------------------------------------------------------------------------------
 
@@ -409,6 +467,11 @@ class Api:
     def iter_topic_lists(self, *, page_size: int = 100) -> Pager[TopicListRead]:
         """Every saved topic list."""
         return _list_pager(lambda o: Api.list_topic_lists.call(self, limit=page_size, offset=o))
+
+    @Paginated
+    def iter_suppression_lists(self, *, page_size: int = 100) -> Pager[SuppressionListRead]:
+        """Every suppression list of the organization."""
+        return _list_pager(lambda o: Api.list_suppression_lists.call(self, limit=page_size, offset=o))
 
     @Paginated
     def iter_runs(self, audience_id: str, *, page_size: int = 100) -> Pager[RunRead]:

@@ -42,6 +42,7 @@ class Req(Generic[T]):
     params: Mapping[str, Any] = field(default_factory=dict)
     json: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes | None = None  # a non-JSON body (a CSV upload); `json` is then None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Call(Generic[T]):
     params: list[tuple[str, str | int | float | bool | None]]
     json: Any
     headers: dict[str, str]
+    content: bytes | None = None
 
     @property
     def idempotent(self) -> bool:
@@ -63,6 +65,9 @@ class Call(Generic[T]):
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         # No `params` at all when there are none: httpx would drop a query already in the URL (a
         # stored export's signed download URL).
+        if self.content is not None:
+            return http.build_request(self.method, self.url, params=self.params or None, content=self.content,
+                                      headers=self.headers)
         return http.build_request(self.method, self.url, params=self.params or None, json=self.json,
                                   headers=self.headers)
 
@@ -298,7 +303,7 @@ class Endpoint(Generic[P, T]):
         req = self.build(owner, *args, **kwargs)
         url = self.template.format(**{k: _quote(v) for k, v in req.path.items()})
         return Call(method=self.method, url=url, parse=req.parse, params=query(req.params), json=req.json,
-                    headers=dict(req.headers))
+                    headers=dict(req.headers), content=req.content)
 
     @overload
     def __get__(self, obj: None, owner: type) -> Endpoint[P, T]: ...

@@ -27,6 +27,8 @@ class OrbitRequest(BaseModel):
 
 ChangeKind = Literal['new', 'dropped', 'changed']
 DeliveryStatus = Literal['pending', 'delivering', 'succeeded', 'failed']
+ExportSource = Literal['results', 'changes']
+ExportType = Literal['csv', 'linkedin', 'google_ads', 'meta']
 
 
 class AccountCount(OrbitModel):
@@ -250,6 +252,7 @@ class ConfigIn(OrbitRequest):
     min_topic_overlap: int | None = Field(default=None, alias='minTopicOverlap', description='Default 1; at most the number of topicIds')
     filters: dict[str, Any] | None = Field(default=None, description='ICP filters by key (see GET /v1/intent/audiences/filters): dotted (`"role.seniority": {"values": [...]}`), nested or G2 flat keys; unknown keys and values are refused')
     source_url: str | None = Field(default=None, alias='sourceUrl')
+    suppression_list_ids: list[str] | None = Field(default=None, alias='suppressionListIds', description='Suppression lists of the organization (POST /v1/intent/suppression-lists) whose people previews, runs and exports leave out')
 
 
 class DeletedRead(OrbitModel):
@@ -373,6 +376,15 @@ class ExplainTopic(OrbitModel):
     matched: bool = Field(description="In the run's score range: one of the row's matched topics")
 
 
+class ExportCreate(OrbitRequest):
+    """The optional body of `POST …/exports`; without one, the CSV of the run's rows."""
+
+    export_type: ExportType = Field(default='csv', alias='exportType', description="csv: Orbit's CSV (docs/exports.md); linkedin, google_ads, meta: that platform's upload file (docs/ad_platforms.md)")
+    source: ExportSource = Field(default='results', description="results: the run's rows; changes: what changed since the run's previous completed run")
+    kind: ChangeKind | None = Field(default=None, description='new: in this run, not in the previous one; dropped: in the previous run, not in this one; changed: in both, best score moved by at least minScoreChange. Changes only; required for an ad-platform file, absent for csv: all three')
+    min_score_change: int | None = Field(default=None, alias='minScoreChange', description="The smallest move of a person's best score, up or down, that counts as changed (changes only; default 10)")
+
+
 class ExportDownloadRead(OrbitModel):
     """`{export, downloadUrl, downloadUrlExpiresAt, downloadUrlTtlSeconds}`; the URL is new on
     every call, and null while the export is not completed."""
@@ -384,14 +396,14 @@ class ExportDownloadRead(OrbitModel):
 
 
 class ExportRead(OrbitModel):
-    """A stored export (ORBIT_API.md §7.10). `fileId` repeats `fileName`: local files and S3
-    objects have no separate file id."""
+    """A stored export (ORBIT_API.md §7.10) and what its file holds. `fileId` repeats
+    `fileName`: local files and S3 objects have no separate file id."""
 
     id: str
     organization_id: str = Field(alias='organizationId')
     audience_id: str = Field(alias='audienceId')
     run_id: str = Field(alias='runId')
-    export_type: Literal['csv'] = Field(default='csv', alias='exportType')
+    export_type: ExportType = Field(alias='exportType')
     status: str
     storage_provider: str = Field(alias='storageProvider')
     content_type: str = Field(alias='contentType')
@@ -408,6 +420,12 @@ class ExportRead(OrbitModel):
     expires_at: str = Field(alias='expiresAt')
     created_at: str = Field(alias='createdAt')
     updated_at: str = Field(alias='updatedAt')
+    source: ExportSource
+    change_kind: ChangeKind | None = Field(alias='changeKind')
+    min_score_change: int | None = Field(alias='minScoreChange')
+    previous_run_id: str | None = Field(alias='previousRunId')
+    skipped_row_count: int = Field(alias='skippedRowCount')
+    truncated: bool
 
 
 class FacetRead(OrbitModel):
@@ -519,6 +537,15 @@ class IntentRead(OrbitModel):
     matched_topics: list[MatchedTopicRead] = Field(alias='matchedTopics')
 
 
+class KindCounts(OrbitModel):
+    """Items per stored kind (plain e-mails are stored as sha256)."""
+
+    sha256: int
+    sha1: int
+    md5: int
+    domain: int
+
+
 class LegacyExportRead(OrbitModel):
     """LegacyExportRead"""
 
@@ -593,6 +620,7 @@ class PreviewRequest(OrbitRequest):
     min_topic_overlap: int | None = Field(default=None, alias='minTopicOverlap', description='Default 1; at most the number of topicIds')
     filters: dict[str, Any] | None = Field(default=None, description='ICP filters by key (see GET /v1/intent/audiences/filters): dotted (`"role.seniority": {"values": [...]}`), nested or G2 flat keys; unknown keys and values are refused')
     source_url: str | None = Field(default=None, alias='sourceUrl')
+    suppression_list_ids: list[str] | None = Field(default=None, alias='suppressionListIds', description='Suppression lists of the organization (POST /v1/intent/suppression-lists) whose people previews, runs and exports leave out')
     data_date: _dt.date | None = Field(default=None, alias='dataDate')
 
 
@@ -841,6 +869,7 @@ class RunRead(OrbitModel):
     result_key: str | None = Field(alias='resultKey')
     candidate_count: int = Field(alias='candidateCount')
     result_count: int = Field(alias='resultCount')
+    suppressed_count: int = Field(alias='suppressedCount', description="People who matched the audience's topics and filters but were left out by its suppression lists (`resultCount` does not count them)")
     attempts: int
     next_attempt_at: str | None = Field(alias='nextAttemptAt')
     idempotency_key: str | None = Field(alias='idempotencyKey')
@@ -991,6 +1020,35 @@ class StatsRead(OrbitModel):
     stats: StatsBody | None = Field(default=None)
 
 
+class SuppressionListCreate(OrbitRequest):
+    """SuppressionListCreate"""
+
+    name: str = Field(description='1..255 characters once trimmed, no control characters; unique in the organization')
+    description: str = Field(default='')
+
+
+class SuppressionListDeleted(OrbitModel):
+    """SuppressionListDeleted"""
+
+    id: str
+    deleted: Literal[True] = Field(default=True)
+
+
+class SuppressionListRead(OrbitModel):
+    """SuppressionListRead"""
+
+    id: str
+    organization_id: str = Field(alias='organizationId')
+    name: str
+    description: str
+    item_count: int = Field(alias='itemCount', description='Distinct entries in the list')
+    kind_counts: KindCounts = Field(alias='kindCounts')
+    version: int = Field(description='Published version; every upload or clear publishes a new one (0: never filled)')
+    created_at: str = Field(alias='createdAt')
+    updated_at: str = Field(alias='updatedAt')
+    uploaded_at: str | None = Field(alias='uploadedAt', description='When items were last published (upload or clear)')
+
+
 class TopicDetail(OrbitModel):
     """The catalogue record plus what site analysis matches on."""
 
@@ -1077,6 +1135,25 @@ class TrendPoint(OrbitModel):
     type: Literal['b2b', 'b2c']
     industry: str
     category: str
+
+
+class UploadError(OrbitModel):
+    """UploadError"""
+
+    line: int = Field(description='Line of the CSV body (the header is line 1), or position in `items` from 1')
+    reason: str
+
+
+class UploadRead(OrbitModel):
+    """UploadRead"""
+
+    suppression_list: SuppressionListRead = Field(alias='suppressionList', description='The list as published by this upload')
+    mode: Literal['append', 'replace']
+    total: int = Field(description='Entries read (blank lines are not entries)')
+    accepted: int = Field(description='Entries new to the list')
+    rejected: int = Field(description='Entries refused; the first 100 are in `errors`')
+    duplicates: int = Field(description='Valid entries already in the list or repeated in this upload')
+    errors: list[UploadError]
 
 
 class ValidateRead(OrbitModel):
@@ -1170,8 +1247,11 @@ __all__ = [
     'ExplainFilter',
     'ExplainRead',
     'ExplainTopic',
+    'ExportCreate',
     'ExportDownloadRead',
     'ExportRead',
+    'ExportSource',
+    'ExportType',
     'FacetRead',
     'FacetsRead',
     'FieldStatsRead',
@@ -1179,6 +1259,7 @@ __all__ = [
     'G2SampleRow',
     'HistogramBucket',
     'IntentRead',
+    'KindCounts',
     'LegacyExportRead',
     'MatchedTopicRead',
     'MaterializationStatusRead',
@@ -1207,6 +1288,9 @@ __all__ = [
     'SiteTopicMatchRead',
     'StatsBody',
     'StatsRead',
+    'SuppressionListCreate',
+    'SuppressionListDeleted',
+    'SuppressionListRead',
     'TopicDetail',
     'TopicListCreate',
     'TopicListDeleted',
@@ -1216,6 +1300,8 @@ __all__ = [
     'TopicRef',
     'TopicRefRead',
     'TrendPoint',
+    'UploadError',
+    'UploadRead',
     'ValidateRead',
     'WebhookCreate',
     'WebhookDeleted',
