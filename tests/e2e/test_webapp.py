@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_runs import _serve, _stop
-from tests.e2e.test_serve import ORBIT, _env
+from tests.e2e.test_runs import _ready, _stop, _until
+from tests.e2e.test_serve import ORBIT, _env, _free_port
 from tests.site_analysis.conftest import ABOUT, HOME, PRICING
 from tests.site_analysis.sites import SiteServer, page
 
@@ -35,6 +35,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TIMEOUT_MS = 30_000
+# Ready once the topic index is built: seconds with the vector cache warm (~/.cache/orbit), several
+# minutes on a busy 2-core machine that has never embedded this inventory.
+READY_TIMEOUT_S = 900
 
 
 @dataclass
@@ -57,8 +60,12 @@ def orbit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orbit]:
     key = re.search(r"sk_[A-Za-z0-9_-]{40,}", made.stdout)
     assert key, made.stdout
     site = SiteServer({"/": page(HOME), "/about.html": page(ABOUT), "/pricing.html": page(PRICING)})
-    proc, base = _serve({**env, "ORBIT_RUNS__POLL_SECONDS": "0.2", "ORBIT_SITE_ANALYSIS__ALLOW_LOOPBACK": "true"})
+    port = _free_port()
+    proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**env, "ORBIT_RUNS__POLL_SECONDS": "0.2", "ORBIT_SITE_ANALYSIS__ALLOW_LOOPBACK": "true"})
+    base = f"http://127.0.0.1:{port}"
     try:
+        _until(lambda: _ready(base), f"{base} did not start", proc=proc, timeout=READY_TIMEOUT_S)
         yield Orbit(base, key.group(0), site)
     finally:
         _stop(proc)
@@ -101,6 +108,11 @@ def _sign_in(pg: Any, orbit: Orbit, key: str | None = None) -> None:
     pg.get_by_role("button", name="Sign in").click()
 
 
+def _body(response: Any) -> dict[str, Any]:
+    data = response.request.post_data_json
+    return data if isinstance(data, dict) else {}
+
+
 def _movers(orbit: Orbit) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = httpx.get(f"{orbit.base}/v1/intent/topics/movers", params={"limit": 3}).json()["data"]
     return data
@@ -116,8 +128,9 @@ def test_search_analyze_build_activate_run_and_download(browser: Any, orbit: Orb
         # Search → pick a topic people research (a mover of the day) and see its trend.
         topic = _movers(orbit)[0]
         pg.get_by_label("Search topics").fill(topic["topicName"])
-        pg.get_by_role("button", name=f"Pick {topic['topicName']} for an audience").click()
-        pg.get_by_role("button", name=f"Trend of {topic['topicName']}").click()
+        found = pg.get_by_role("list", name="Topics", exact=True)
+        found.get_by_role("button", name=f"Pick {topic['topicName']} for an audience").first.click()
+        found.get_by_role("button", name=f"Trend of {topic['topicName']}").first.click()
         pg.get_by_role("img", name=f"Audience of {topic['topicName']} per day").wait_for()
         pg.locator("[aria-label='Movers'] li").first.wait_for()
         _shot(pg, "topics")
@@ -140,17 +153,18 @@ def test_search_analyze_build_activate_run_and_download(browser: Any, orbit: Orb
         catalogue = httpx.get(f"{orbit.base}/v1/intent/audiences/filters", headers={"X-API-Key": orbit.key}).json()["data"]
         keys = [f["key"] for g in catalogue["groups"] for f in g["filters"]]
         assert pg.locator("details[data-filter]").count() == len(keys)
-        pg.get_by_label("Minimum score").fill("50")
-        count = pg.locator("#preview-count")
-        pg.wait_for_function("() => /\\d/.test(document.querySelector('#preview-count').textContent)")
-        before = int(count.inner_text().replace(",", ""))
+        with pg.expect_response(lambda r: r.url.endswith("/audiences/preview") and _body(r).get("minScore") == 50) as got:
+            pg.get_by_label("Minimum score").fill("50")
+        before = got.value.json()["data"]["totalCount"]
+        pg.wait_for_function(f"() => document.querySelector('#preview-count').textContent.replace(/,/g, '') === '{before}'")
         assert before > 0
         contact = pg.locator("details[data-filter='contact.hasBusinessEmail']")
         contact.locator("summary").click()
-        contact.get_by_role("combobox").select_option("true")
-        pg.wait_for_function(f"() => document.querySelector('#preview-count').textContent.replace(/,/g, '') !== '{before}'")
-        after = int(count.inner_text().replace(",", ""))
+        with pg.expect_response(lambda r: r.url.endswith("/audiences/preview") and "contact.hasBusinessEmail" in _body(r).get("filters", {})) as got:
+            contact.get_by_role("combobox").select_option("true")
+        after = got.value.json()["data"]["totalCount"]
         assert 0 < after < before
+        pg.wait_for_function(f"() => document.querySelector('#preview-count').textContent.replace(/,/g, '') === '{after}'")
         assert pg.get_by_role("img", name="Industries of the audience").count() == 1
         assert pg.locator("table caption", has_text="masked").count() == 1
         pg.get_by_label("Audience name").fill("Browser audience")
@@ -210,7 +224,7 @@ def test_errors_appear_next_to_their_cause(browser: Any, orbit: Orbit) -> None:
         pg.wait_for_url(re.compile(r"#/topics$"))
         pg.goto(f"{orbit.base}/app/#/build")
         topic = _movers(orbit)[0]
-        pg.get_by_label("Topics").fill(topic["topicName"])
+        pg.get_by_label("Topics", exact=True).fill(topic["topicName"])
         pg.get_by_role("button", name=f"Add {topic['topicName']}").click()
         pg.get_by_label("Minimum score").fill("90")
         pg.get_by_label("Maximum score").fill("60")
@@ -218,7 +232,6 @@ def test_errors_appear_next_to_their_cause(browser: Any, orbit: Orbit) -> None:
         error = pg.locator(f"#{maximum.get_attribute('id')}-err")
         error.get_by_text(re.compile(r"\S")).wait_for()
         assert maximum.get_attribute("aria-invalid") == "true"
-        assert pg.locator("#preview-count").inner_text() in ("—", "0") or True
         _shot(pg, "error-next-to-field")
         # A site Orbit may not fetch: the reason sits under the address field.
         pg.get_by_role("link", name="From a website").click()

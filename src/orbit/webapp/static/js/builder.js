@@ -174,11 +174,20 @@ export async function render(root, [audienceId]) {
       clear(sample, sampleTable(data.sample));
     } catch (err) {
       if (err.name === "AbortError") return;
+      // No stale numbers next to an error: the preview shows nothing until the config is valid.
+      count.textContent = "—";
+      clear(charts);
+      clear(sample);
       clear(previewState);
       report(err, previewErr);
     }
   });
-  const changed = debounce(() => preview(), 350);
+  // Declared as a function (hoisted): the filter controls above subscribe to it while being built.
+  let previewTimer = null;
+  function changed() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => preview(), 350);
+  }
   for (const el of [minScore, maxScore, overlap]) el.addEventListener("input", changed);
 
   function setFieldError2(f, msg) {

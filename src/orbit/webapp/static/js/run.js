@@ -125,7 +125,7 @@ export async function render(root, [audienceId, runId]) {
       make.disabled = true;
       clear(stored, busy("Writing the stored export…"));
       try {
-        const { data } = await api(`${base}/exports`, { method: "POST", body: {} });
+        const { data } = await api(`${base}/exports`, { method: "POST" });
         const link = h("input", { type: "text", readonly: true, value: data.downloadUrl, id: "export-link", "aria-label": "Download link of the stored export" });
         const copy = h("button", { type: "button" }, "Copy link");
         const copied = h("span", { role: "status" });

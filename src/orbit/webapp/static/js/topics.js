@@ -17,7 +17,7 @@ export async function render(root) {
   const category = h("select", {}, h("option", { value: "" }, "Any category"),
     facets.categories.map((f) => h("option", { value: f.value }, `${f.value} (${fmt(f.count)})`)));
   const qF = field("Search topics", q, { name: "q", hint: "Results update as you type." });
-  const filters = h("div", { class: "row" }, qF.wrap, field("Type", type).wrap, field("Industry", industry).wrap, field("Category", category).wrap);
+  const filters = h("div", {}, qF.wrap, h("div", { class: "row" }, field("Type", type).wrap, field("Industry", industry).wrap, field("Category", category).wrap));
   const results = h("div", { "aria-live": "polite" });
   const pager = h("div", { class: "pager" });
   const trendBox = h("div", { class: "chart" });

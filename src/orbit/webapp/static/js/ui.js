@@ -1,4 +1,4 @@
-// DOM helpers: elements are built with textContent only (no innerHTML), so API text can never
+// DOM helpers: elements are built with textContent only (never as HTML strings), so API text can never
 // become markup; errors are shown next to the control that caused them.
 
 import { ApiError } from "./api.js";
@@ -169,7 +169,11 @@ export function barChart(box, label, buckets, { horizontal = true, color } = {})
   return chart(box, label, {
     type: "bar",
     data: { labels: buckets.map((b) => b.label), datasets: [{ label, data: buckets.map((b) => b.value), color }] },
-    options: { indexAxis: horizontal ? "y" : "x", plugins: { legend: { display: false } } },
+    options: {
+      indexAxis: horizontal ? "y" : "x", plugins: { legend: { display: false } },
+      // Every bar keeps its label (at most 10 buckets come back).
+      scales: { [horizontal ? "y" : "x"]: { ticks: { autoSkip: false } } },
+    },
   });
 }
 
