@@ -165,13 +165,14 @@ def test_search_analyze_build_activate_run_and_download(browser: Any, orbit: Orb
         after = got.value.json()["data"]["totalCount"]
         assert 0 < after < before
         pg.wait_for_function(f"() => document.querySelector('#preview-count').textContent.replace(/,/g, '') === '{after}'")
+        pg.evaluate("() => window.scrollTo(0, 0)")
+        _shot(pg, "builder")
         assert pg.get_by_role("img", name="Industries of the audience").count() == 1
         assert pg.locator("table caption", has_text="masked").count() == 1
         pg.get_by_label("Audience name").fill("Browser audience")
         pg.get_by_role("button", name="Save as draft").click()
         pg.get_by_text("Saved “Browser audience” as draft").wait_for()
         pg.get_by_text(re.compile(r"Active audience slots: 0 of 10 in use")).wait_for()
-        _shot(pg, "builder")
         pg.get_by_role("button", name="Activate").click()
         pg.get_by_text("is active: its first run is queued").wait_for()
 
@@ -225,7 +226,7 @@ def test_errors_appear_next_to_their_cause(browser: Any, orbit: Orbit) -> None:
         pg.goto(f"{orbit.base}/app/#/build")
         topic = _movers(orbit)[0]
         pg.get_by_label("Topics", exact=True).fill(topic["topicName"])
-        pg.get_by_role("button", name=f"Add {topic['topicName']}").click()
+        pg.get_by_role("button", name=f"Add {topic['topicName']}", exact=True).first.click()
         pg.get_by_label("Minimum score").fill("90")
         pg.get_by_label("Maximum score").fill("60")
         maximum = pg.get_by_label("Maximum score")
@@ -256,9 +257,17 @@ def test_phone_sized_viewport(browser: Any, orbit: Orbit) -> None:
         pg.get_by_role("button", name="Menu").click()
         nav.get_by_role("link", name="Build").click()
         pg.get_by_role("heading", name="Build an audience").wait_for()
+        topic = _movers(orbit)[0]
+        pg.get_by_label("Topics", exact=True).fill(topic["topicName"])
+        pg.get_by_role("button", name=f"Add {topic['topicName']}", exact=True).first.click()
+        # The count stays in view at the bottom of the screen while filters are set.
+        bar = pg.get_by_role("button", name=re.compile(r"^[\d,]+ people · preview"))
+        bar.wait_for()
         # One column: nothing wider than the screen, so no sideways scrolling.
         assert pg.evaluate("() => document.documentElement.scrollWidth") <= 390
         _shot(pg, "phone-builder")
+        bar.click()
+        pg.wait_for_function("() => document.getElementById('pv-h').getBoundingClientRect().top < innerHeight")
         pg.get_by_role("button", name="Menu").click()
         nav.get_by_role("link", name="Audiences").click()
         pg.get_by_role("heading", name="Audiences").wait_for()

@@ -145,6 +145,10 @@ export async function render(root, [audienceId]) {
 
   // --- preview ---------------------------------------------------------------------------------
   const count = h("div", { class: "big", "aria-live": "polite", id: "preview-count" }, "—");
+  // Phones: the preview sits below the filters, so a bar at the bottom keeps the count in view.
+  const barCount = h("span", {}, "—");
+  const bar = h("button", { type: "button", class: "preview-bar",
+    onclick: () => document.getElementById("pv-h").scrollIntoView() }, barCount, " people · preview ↓");
   const previewState = h("div", { role: "status" });
   const previewErr = h("div");
   const charts = h("div", { class: "charts" });
@@ -163,6 +167,7 @@ export async function render(root, [audienceId]) {
     try {
       const { data } = await api("/v1/intent/audiences/preview", { method: "POST", body, signal });
       count.textContent = fmt(data.totalCount);
+      barCount.textContent = fmt(data.totalCount);
       clear(previewState, h("span", { class: "hint" }, `people on ${data.dataDate}`));
       announce(`Preview: ${fmt(data.totalCount)} people`);
       clear(charts, BREAKDOWNS.filter(([k]) => (data.breakdowns[k] || []).length).map(([k, label]) => {
@@ -176,6 +181,7 @@ export async function render(root, [audienceId]) {
       if (err.name === "AbortError") return;
       // No stale numbers next to an error: the preview shows nothing until the config is valid.
       count.textContent = "—";
+      barCount.textContent = "—";
       clear(charts);
       clear(sample);
       clear(previewState);
@@ -291,7 +297,7 @@ export async function render(root, [audienceId]) {
       h("form", { class: "panel", novalidate: true, onsubmit: (e) => { e.preventDefault(); save(); } },
         nameF.wrap,
         h("fieldset", {}, h("legend", {}, "Intent"), topicF.wrap, topicResults, topicChips,
-          h("div", { class: "row" }, minF.wrap, maxF.wrap, ovF.wrap)),
+          h("div", { class: "row top" }, minF.wrap, maxF.wrap, ovF.wrap)),
         h("h2", {}, "Ideal customer profile"),
         h("p", { class: "hint" }, "Between filters: AND. Inside one filter: any of the ticked values. Counts are people in the catalogue."),
         groups,
@@ -299,7 +305,7 @@ export async function render(root, [audienceId]) {
         h("div", { class: "row" }, saveBtn, activateBtn),
         actionMsg),
       h("section", { class: "panel sticky", "aria-labelledby": "pv-h" },
-        h("h2", { id: "pv-h" }, "Preview"), count, previewState, previewErr, charts, sample)));
+        h("h2", { id: "pv-h" }, "Preview"), count, previewState, previewErr, charts, sample)), bar);
   drawSlots();
   preview();
 }
