@@ -133,6 +133,11 @@ def test_search_analyze_build_activate_run_and_download(browser: Any, orbit: Orb
         found.get_by_role("button", name=f"Trend of {topic['topicName']}").first.click()
         pg.get_by_role("img", name=f"Audience of {topic['topicName']} per day").wait_for()
         pg.locator("[aria-label='Movers'] li").first.wait_for()
+        # Compare two topics on one chart.
+        for mover in _movers(orbit)[:2]:
+            pg.get_by_role("list", name="Movers").get_by_label(f"Compare {mover['topicName']}", exact=True).first.check()
+        pg.get_by_role("button", name="Compare (2/10)").click()
+        pg.get_by_role("img", name="Audience per day of the compared topics").wait_for()
         _shot(pg, "topics")
 
         # Analyze a website → suggested topics with evidence → use the ticked ones.
@@ -233,6 +238,7 @@ def test_errors_appear_next_to_their_cause(browser: Any, orbit: Orbit) -> None:
         error = pg.locator(f"#{maximum.get_attribute('id')}-err")
         error.get_by_text(re.compile(r"\S")).wait_for()
         assert maximum.get_attribute("aria-invalid") == "true"
+        maximum.evaluate("e => e.scrollIntoView({block: 'center'})")
         _shot(pg, "error-next-to-field")
         # A site Orbit may not fetch: the reason sits under the address field.
         pg.get_by_role("link", name="From a website").click()
@@ -241,6 +247,13 @@ def test_errors_appear_next_to_their_cause(browser: Any, orbit: Orbit) -> None:
         url_in = pg.get_by_label("Website address")
         pg.locator(f"#{url_in.get_attribute('id')}-err").get_by_text("SITE_BLOCKED", exact=False).or_(
             pg.locator(f"#{url_in.get_attribute('id')}-err").get_by_text(re.compile("address|blocked", re.I))).wait_for()
+        # A webhook URL Orbit refuses (plain http): the reason sits under the URL field.
+        pg.get_by_role("link", name="Webhooks").click()
+        pg.get_by_label("Endpoint URL").fill("http://crm.example.com/hook")
+        pg.get_by_role("button", name="Register").click()
+        hook = pg.get_by_label("Endpoint URL")
+        pg.locator(f"#{hook.get_attribute('id')}-err").get_by_text(re.compile(r"\S")).wait_for()
+        assert hook.get_attribute("aria-invalid") == "true"
         assert pg.problems == []
     finally:
         ctx.close()

@@ -136,7 +136,17 @@ export async function render(root, [audienceId]) {
       const { data } = await api("/v1/intent/topics/search", { query: { q, limit: 8 }, signal });
       clear(topicResults, data.map((t) => h("li", {}, h("span", { class: "grow" }, t.topicName, " ", h("span", { class: "muted" }, t.industry)),
         h("button", { type: "button", "aria-label": `Add ${t.topicName}`, disabled: topics.some((x) => x.topicId === t.topicId),
-          onclick: () => { topics = [...topics, { topicId: t.topicId, topicName: t.topicName }]; if (!saved) setPicked(topics); drawTopics(); findTopics(); changed(); } }, "Add"))));
+          onclick: () => {
+            topics = [...topics, { topicId: t.topicId, topicName: t.topicName }];
+            if (!saved) setPicked(topics);
+            drawTopics();
+            // Ready for the next topic: an empty search box with the focus back in it.
+            topicSearch.value = "";
+            clear(topicResults);
+            topicSearch.focus();
+            announce(`${t.topicName} added`);
+            changed();
+          } }, "Add"))));
     } catch (err) {
       if (err.name !== "AbortError") showError(topicResults, err);
     }

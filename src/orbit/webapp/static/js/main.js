@@ -20,6 +20,7 @@ const ROUTES = [
 
 const main = document.getElementById("main");
 let cleanup = null;
+let navigation = 0; // increases with every route change
 export const session = { account: null };
 
 async function loadAccount() {
@@ -109,6 +110,7 @@ function accountScreen(root) {
 }
 
 async function route() {
+  navigation += 1;
   if (cleanup) {
     try { cleanup(); } catch { /* a screen's cleanup never blocks navigation */ }
     cleanup = null;
@@ -135,11 +137,22 @@ async function route() {
     return;
   }
   clear(main, busy("Loading…"));
+  // Each screen draws into its own container, shown only if no newer navigation happened while
+  // it loaded: a slow screen can never overwrite the one the person moved on to.
+  const mine = ++navigation;
+  const view = h("div");
   try {
     const screen = await import(mod);
-    cleanup = (await screen.render(main, match.slice(1), session)) || null;
+    const done = (await screen.render(view, match.slice(1), session)) || null;
+    if (mine !== navigation) {
+      if (done) done();
+      return;
+    }
+    cleanup = done;
+    clear(main, view);
     focusHeading(main);
   } catch (err) {
+    if (mine !== navigation) return;
     if (err instanceof ApiError && err.status === 401) {
       signOut();
       session.account = null;
