@@ -138,6 +138,7 @@ def test_search_analyze_build_activate_run_and_download(browser: Any, orbit: Orb
             pg.get_by_role("list", name="Movers").get_by_label(f"Compare {mover['topicName']}", exact=True).first.check()
         pg.get_by_role("button", name="Compare (2/10)").click()
         pg.get_by_role("img", name="Audience per day of the compared topics").wait_for()
+        pg.evaluate("() => window.scrollTo(0, 0)")
         _shot(pg, "topics")
 
         # Analyze a website → suggested topics with evidence → use the ticked ones.
