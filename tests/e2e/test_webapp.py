@@ -194,6 +194,10 @@ def test_search_analyze_build_activate_run_and_download(browser: Any, orbit: Orb
         total = int(pg.locator("#run-count").inner_text().replace(",", ""))
         assert total == after  # the run holds the people the preview counted
         _shot(pg, "run-results")
+        if total > 25:  # paging through the results
+            pg.get_by_role("button", name="Next →").click()
+            pg.get_by_text(f"26–{min(50, total)} of {total:,}").wait_for()
+            assert people.locator("tbody tr").first.locator("td").first.inner_text() == "26"
         pg.get_by_role("tab", name="Stats").click()
         pg.get_by_role("img", name="People per score bucket").wait_for()
         _shot(pg, "run-stats")
