@@ -44,6 +44,7 @@ from orbit.topics.service import TopicCatalog
 from orbit.warehouse.backend import Warehouse
 from orbit.warehouse.factory import open_warehouse
 from orbit.warehouse.statement import Statement
+from orbit.webapp import router as webapp_router
 from orbit.webhooks import router as webhooks_router
 from orbit.webhooks import service as webhooks_service
 from orbit.webhooks.deliverer import DeliveryThreads
@@ -191,6 +192,7 @@ def create_app(
     app.include_router(exports_router.router)
     app.include_router(webhooks_router.router)
     app.include_router(suppression_router.router)
+    webapp_router.install(app)  # the browser app at /app (docs/webapp.md)
 
     @app.get("/metrics", tags=["Operations"], response_class=PlainTextResponse, responses=openapi.errors(
         SERVICE_UNAVAILABLE="the metadata store could not be read for the runs-by-status gauge"))
