@@ -264,6 +264,48 @@ def test_errors_appear_next_to_their_cause(browser: Any, orbit: Orbit) -> None:
         ctx.close()
 
 
+def test_suppression_list_upload_and_apply(browser: Any, orbit: Orbit, tmp_path: Path) -> None:
+    """A list made and filled from a CSV file in the browser; ticking it in the builder takes its
+    people out of the preview's count."""
+    topic = _movers(orbit)[0]
+    config = {"topicIds": [topic["topicId"]], "minScore": 50}
+    preview = httpx.post(f"{orbit.base}/v1/intent/audiences/preview", json=config,
+                         headers={"X-API-Key": orbit.key}).json()["data"]
+    people = [row["hashedEmail"] for row in preview["sample"][:2]]
+    assert len(people) == 2
+    upload = tmp_path / "customers.csv"
+    upload.write_text("sha256\n" + "\n".join(people) + "\nnot-a-hash\n")
+    ctx, pg, _ = _open(browser, orbit, viewport={"width": 1280, "height": 800})
+    try:
+        _sign_in(pg, orbit)
+        pg.wait_for_url(re.compile(r"#/topics$"))
+        pg.get_by_role("link", name="Suppression").click()
+        pg.get_by_role("heading", name="Suppression lists").wait_for()
+        pg.get_by_label("List name").fill("Browser customers")
+        pg.get_by_role("button", name="Create list").click()
+        pg.get_by_label("CSV file for Browser customers").set_input_files(str(upload))
+        pg.get_by_role("button", name="Upload").click()
+        pg.get_by_text("2 accepted, 0 duplicates, 1 refused", exact=False).wait_for()
+        pg.get_by_text("line 4:", exact=False).wait_for()
+        _shot(pg, "suppression")
+        pg.goto(f"{orbit.base}/app/#/build")
+        pg.get_by_role("heading", name="Build an audience").wait_for()
+        pg.get_by_label("Topics", exact=True).fill(topic["topicName"])
+        pg.get_by_role("button", name=f"Add {topic['topicName']}", exact=True).first.click()
+        with pg.expect_response(lambda r: r.url.endswith("/audiences/preview") and _body(r).get("minScore") == 50) as got:
+            pg.get_by_label("Minimum score").fill("50")
+        before = got.value.json()["data"]["totalCount"]
+        assert before == preview["totalCount"]
+        with pg.expect_response(lambda r: r.url.endswith("/audiences/preview") and _body(r).get("suppressionListIds")) as got:
+            pg.get_by_label("Browser customers").check()
+        after = got.value.json()["data"]["totalCount"]
+        assert after == before - 2
+        pg.wait_for_function(f"() => document.querySelector('#preview-count').textContent.replace(/,/g, '') === '{after}'")
+        assert pg.problems == []
+    finally:
+        ctx.close()
+
+
 def test_phone_sized_viewport(browser: Any, orbit: Orbit) -> None:
     ctx, pg, _ = _open(browser, orbit, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                        device_scale_factor=2)

@@ -49,9 +49,11 @@ function url(path, query) {
   return u.pathname + u.search;
 }
 
-async function send(path, { method = "GET", body, query, signal, headers = {} } = {}) {
+async function send(path, { method = "GET", body, raw, query, signal, headers = {} } = {}) {
   const init = { method, signal, headers: { Accept: "application/json", ...authHeaders(), ...headers } };
-  if (body !== undefined) {
+  if (raw !== undefined) {
+    init.body = raw; // a file as it is (a CSV upload); `headers` names its Content-Type
+  } else if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers["Content-Type"] = "application/json";
   }

@@ -11,9 +11,10 @@ const BREAKDOWNS = [
 ];
 
 export async function render(root, [audienceId]) {
-  const [{ data: catalogue }, existing] = await Promise.all([
+  const [{ data: catalogue }, existing, lists] = await Promise.all([
     api("/v1/intent/audiences/filters"),
     audienceId ? api(`/v1/intent/audiences/${audienceId}`).then((r) => r.data) : Promise.resolve(null),
+    api("/v1/intent/suppression-lists", { query: { limit: 100 } }).then((r) => r.data, () => []),
   ]);
   let saved = existing; // the audience as last saved
   let topics = existing ? existing.topics.map((t) => ({ topicId: t.id, topicName: t.name })) : picked();
@@ -32,10 +33,20 @@ export async function render(root, [audienceId]) {
   const topicSearch = h("input", { type: "search", autocomplete: "off", placeholder: "add a topic…" });
   const topicF = field("Topics", topicSearch, { name: "topicIds", hint: "Search and add topics, or pick them on the Topics and From a website screens." });
   const topicResults = h("ul", { class: "list", "aria-label": "Topics found" });
+  const applied = new Set(cfg.suppressionListIds || []);
+  const listBoxes = lists.map((l) => h("input", { type: "checkbox", value: l.id, checked: applied.has(l.id) }));
+  const listsErr = h("div", { class: "field-error", role: "alert" });
+  const listsF = { input: listBoxes[0] || listsErr, error: listsErr };
+  const suppression = h("fieldset", {}, h("legend", {}, "Suppression lists"),
+    lists.length ? listBoxes.map((b, i) => h("label", { class: "row" }, b, lists[i].name,
+      h("span", { class: "count" }, fmt(lists[i].itemCount)))) : h("p", { class: "hint" }, "No list yet: ",
+      h("a", { href: "#/suppression" }, "create one"), " to leave customers or opt-outs out."),
+    listsErr);
 
   // One record per catalogue filter: read() gives its config value (or undefined), f its field().
   const filterInputs = new Map();
-  const fieldsByPath = { name: nameF, minScore: minF, maxScore: maxF, minTopicOverlap: ovF, topicIds: topicF };
+  const fieldsByPath = { name: nameF, minScore: minF, maxScore: maxF, minTopicOverlap: ovF, topicIds: topicF,
+    suppressionListIds: listsF };
   const groups = catalogue.groups.map((g) => h("fieldset", {}, h("legend", {}, g.label),
     h("p", { class: "hint" }, g.description), g.filters.map((f) => filterControl(f, cfg.filters ? cfg.filters[f.key] : undefined))));
 
@@ -120,6 +131,7 @@ export async function render(root, [audienceId]) {
     return {
       topicIds: topics.map((t) => t.topicId), minScore: num(minScore), maxScore: num(maxScore),
       minTopicOverlap: num(overlap), filters,
+      ...(listBoxes.some((b) => b.checked) ? { suppressionListIds: listBoxes.filter((b) => b.checked).map((b) => b.value) } : {}),
     };
   }
 
@@ -205,6 +217,7 @@ export async function render(root, [audienceId]) {
     previewTimer = setTimeout(() => preview(), 350);
   }
   for (const el of [minScore, maxScore, overlap]) el.addEventListener("input", changed);
+  for (const b of listBoxes) b.addEventListener("change", changed);
 
   function setFieldError2(f, msg) {
     if (f.input && f.error && f.input.setAttribute) setFieldError(f, msg);
@@ -311,6 +324,7 @@ export async function render(root, [audienceId]) {
         h("h2", {}, "Ideal customer profile"),
         h("p", { class: "hint" }, "Between filters: AND. Inside one filter: any of the ticked values. Counts are people in the catalogue."),
         groups,
+        suppression,
         slots,
         h("div", { class: "row" }, saveBtn, activateBtn),
         actionMsg),

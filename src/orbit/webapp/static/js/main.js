@@ -14,6 +14,7 @@ const ROUTES = [
   [/^#\/audiences\/([\w-]+)$/, "./audience.js", true],
   [/^#\/audiences\/([\w-]+)\/runs\/([\w-]+)$/, "./run.js", true],
   [/^#\/webhooks$/, "./webhooks.js", true],
+  [/^#\/suppression$/, "./suppression.js", true],
   [/^#\/account$/, null, true],
   [/^#\/signin$/, null, false],
 ];
