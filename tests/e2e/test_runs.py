@@ -4,7 +4,6 @@ with SIGKILL whose run is picked up again after its lease and completes once."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_serve import ORBIT, READY_TIMEOUT_S, _env, _free_port
+from tests.e2e.test_serve import ORBIT, READY_TIMEOUT_S, _free_port, _loaded_org
 
 pytestmark = [pytest.mark.e2e, pytest.mark.warehouse]
 
@@ -57,16 +56,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], str]]:
     root = tmp_path_factory.mktemp("e2e-runs")
-    env = _env(root / "data")
-    dataset = root / "dataset"
-    for args in (["datagen", "--out", str(dataset), "--scale", "0.002", "--days", "2", "--end-date", "2026-11-20"],
-                 ["ingest", str(dataset)]):
-        done = subprocess.run([*ORBIT, *args], env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-    made = subprocess.run([*ORBIT, "orgs", "create", "Runs E2E"], env=env, capture_output=True, text=True, timeout=60)
-    key = re.search(r"sk_[A-Za-z0-9_-]{40,}", made.stdout)
-    assert key, made.stdout
-    yield env, key.group(0)
+    yield _loaded_org(root, "Runs E2E", days=2)
 
 
 def _audience(http: httpx.Client, key: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,6 +32,21 @@ def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
     env.update({"ORBIT_DATA_DIR": str(data_dir), "ORBIT_LOG_LEVEL": "warning", "COLUMNS": "250"})
     return env
+
+
+def _loaded_org(root: Path, org: str, *, days: int) -> tuple[dict[str, str], str]:
+    """A small generated data set of `days` days ingested into `root/data`, and a new organization's
+    API key: the environment and key the e2e modules start `orbit serve` with."""
+    env = _env(root / "data")
+    dataset = root / "dataset"
+    for args in (["datagen", "--out", str(dataset), "--scale", "0.002", "--days", str(days), "--end-date", "2026-11-20"],
+                 ["ingest", str(dataset)]):
+        done = subprocess.run([*ORBIT, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    made = subprocess.run([*ORBIT, "orgs", "create", org], env=env, capture_output=True, text=True, timeout=60)
+    key = re.search(r"sk_[A-Za-z0-9_-]{40,}", made.stdout)
+    assert key, made.stdout
+    return env, key.group(0)
 
 
 @pytest.fixture(scope="module")

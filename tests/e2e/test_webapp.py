@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_runs import _ready, _stop, _until
-from tests.e2e.test_serve import ORBIT, _env, _free_port
+from tests.e2e.test_serve import ORBIT, _free_port, _loaded_org
 from tests.site_analysis.conftest import ABOUT, HOME, PRICING
 from tests.site_analysis.sites import SiteServer, page
 
@@ -50,15 +50,7 @@ class Orbit:
 @pytest.fixture(scope="module")
 def orbit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orbit]:
     root = tmp_path_factory.mktemp("e2e-webapp")
-    env = _env(root / "data")
-    dataset = root / "dataset"
-    for args in (["datagen", "--out", str(dataset), "--scale", "0.002", "--days", "3", "--end-date", "2026-11-20"],
-                 ["ingest", str(dataset)]):
-        done = subprocess.run([*ORBIT, *args], env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-    made = subprocess.run([*ORBIT, "orgs", "create", "Browser E2E"], env=env, capture_output=True, text=True, timeout=60)
-    key = re.search(r"sk_[A-Za-z0-9_-]{40,}", made.stdout)
-    assert key, made.stdout
+    env, key = _loaded_org(root, "Browser E2E", days=3)
     site = SiteServer({"/": page(HOME), "/about.html": page(ABOUT), "/pricing.html": page(PRICING)})
     port = _free_port()
     proc = subprocess.Popen([*ORBIT, "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -66,7 +58,7 @@ def orbit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orbit]:
     base = f"http://127.0.0.1:{port}"
     try:
         _until(lambda: _ready(base), f"{base} did not start", proc=proc, timeout=READY_TIMEOUT_S)
-        yield Orbit(base, key.group(0), site)
+        yield Orbit(base, key, site)
     finally:
         _stop(proc)
         site.stop()
