@@ -25,7 +25,7 @@ from orbit_client import (
 from orbit_client._core import NO_RETRIES
 
 RUN = {"id": "r1", "audienceId": "a1", "organizationId": "o1", "status": "queued", "runType": "manual",
-       "configHash": "h", "dataDate": "2026-11-20", "resultKey": None, "candidateCount": 0, "resultCount": 0,
+       "configHash": "h", "dataDate": "2026-11-20", "resultKey": None, "candidateCount": 0, "resultCount": 0, "suppressedCount": 0,
        "attempts": 0, "nextAttemptAt": None, "idempotencyKey": None, "errorCode": None, "errorMessage": None,
        "startedAt": None, "completedAt": None, "cancelledAt": None, "createdAt": "x", "updatedAt": "x",
        "cacheKey": "c", "totalCount": 0, "hasExport": False}
