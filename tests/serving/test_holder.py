@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,13 @@ def _ready(holder: IndexHolder, snap: Snapshot, *, timeout: float = 120.0) -> Se
         assert time.monotonic() < deadline, "not built in time"
         time.sleep(0.01)
     return index
+
+
+def _until(done: Callable[[], bool], *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "not true in time"
+        time.sleep(0.01)
 
 
 def _settled(holder: IndexHolder, snap: Snapshot, *, timeout: float = 60.0) -> None:
@@ -48,7 +56,7 @@ def test_built_in_the_background_then_swapped_for_new_data(loaded: Loaded, snap:
         status = holder.status(snap).as_json()
         assert status["state"] == "ready" and status["dataDate"] == snap.dates[-1].isoformat()
         assert float(status["megabytes"]) > 0  # type: ignore[arg-type]
-        assert len(list(tmp_path.glob("profiles-*.arrow"))) == 1
+        _until(lambda: len(list(tmp_path.glob("profiles-*.arrow"))) == 1)
 
         # A new ready day (same people): stale at once, rebuilt with the same base.
         new_day = dataclasses.replace(snap, stamp=dataclasses.replace(snap.stamp, ready_days=snap.stamp.ready_days + 1))
@@ -62,8 +70,8 @@ def test_built_in_the_background_then_swapped_for_new_data(loaded: Loaded, snap:
             new_day.stamp, catalog_version=new_day.stamp.catalog_version + 1))
         third = _ready(holder, reloaded)
         assert third.base is not first.base
-        files = list(tmp_path.glob("profiles-*.arrow"))
-        assert [str(f) for f in files] == [third.base.profile_path]
+        # The builder removes the old file just after it publishes the new index: poll for it.
+        _until(lambda: [str(f) for f in tmp_path.glob("profiles-*.arrow")] == [third.base.profile_path])
     finally:
         holder.close()
     assert list(tmp_path.glob("profiles-*")) == []
