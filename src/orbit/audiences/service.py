@@ -19,9 +19,9 @@ from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 
 from orbit.audiences import config as cfg
-from orbit.errors import NotFound, SlotsFull, ValidationFailed
+from orbit.errors import SlotsFull, ValidationFailed
 from orbit.metadata.models import Audience, Organization
-from orbit.metadata.scoping import find_owned, list_owned
+from orbit.metadata.scoping import get_owned, list_owned
 from orbit.serving import query as serving
 from orbit.serving import suppression
 from orbit.serving.index import ServingIndex
@@ -391,10 +391,7 @@ def _name(name: str) -> str:
 
 def get_audience(session: Session, *, org_id: str, audience_id: str) -> Audience:
     """The organization's audience; NotFound for a missing one or another organization's."""
-    audience = find_owned(session, Audience, org_id=org_id, obj_id=audience_id)
-    if audience is None:
-        raise NotFound(f"audience {audience_id} does not exist")
-    return audience
+    return get_owned(session, Audience, org_id=org_id, obj_id=audience_id, what="audience")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orbit.errors import ValidationFailed
+from orbit.errors import NotFound, ValidationFailed
 from orbit.metadata.models import Base
 
 T = TypeVar("T", bound=Base)
@@ -21,6 +21,14 @@ def find_owned(session: Session, model: type[T], *, org_id: str, obj_id: str) ->
     alike, so callers cannot tell another organization's object from a missing one."""
     table: Any = model
     return session.scalars(select(model).where(table.id == obj_id, table.organization_id == org_id)).first()
+
+
+def get_owned(session: Session, model: type[T], *, org_id: str, obj_id: str, what: str) -> T:
+    """`find_owned`, or NotFound ("<what> <id> does not exist") for missing and foreign rows alike."""
+    row = find_owned(session, model, org_id=org_id, obj_id=obj_id)
+    if row is None:
+        raise NotFound(f"{what} {obj_id} does not exist")
+    return row
 
 
 def list_owned(

@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from orbit.errors import NotFound
 from orbit.metadata import scoping
 from orbit.metadata.models import SiteAnalysis
-from orbit.metadata.scoping import find_owned, list_owned
+from orbit.metadata.scoping import get_owned, list_owned
 
 MAX_PAGE = scoping.MAX_PAGE  # page bounds are checked in one place, list_owned
 MAX_OFFSET = scoping.MAX_OFFSET
@@ -81,7 +80,4 @@ def list_site_analyses(session: Session, *, org_id: str, limit: int = 20, offset
 
 def get_site_analysis(session: Session, *, org_id: str, analysis_id: str) -> SiteAnalysis:
     """The organization's analysis; NotFound when it is missing or belongs to another organization."""
-    row = find_owned(session, SiteAnalysis, org_id=org_id, obj_id=analysis_id)
-    if row is None:
-        raise NotFound(f"site analysis {analysis_id} does not exist")
-    return row
+    return get_owned(session, SiteAnalysis, org_id=org_id, obj_id=analysis_id, what="site analysis")

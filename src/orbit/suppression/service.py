@@ -25,10 +25,10 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from orbit.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from orbit.errors import Conflict, PayloadTooLarge, ValidationFailed
 from orbit.metadata import db, scoping
 from orbit.metadata.models import Audience, SuppressionList
-from orbit.metadata.scoping import find_owned, list_owned
+from orbit.metadata.scoping import get_owned, list_owned
 from orbit.suppression.parse import CsvParser, Entry, Tally, json_entries
 from orbit.warehouse import suppression_sql
 from orbit.warehouse.backend import Warehouse
@@ -117,10 +117,7 @@ def list_lists(session: Session, *, org_id: str, limit: int = 50, offset: int = 
 
 def get_list(session: Session, *, org_id: str, list_id: str) -> SuppressionList:
     """The organization's list; NotFound when it is missing or another organization's."""
-    row = find_owned(session, SuppressionList, org_id=org_id, obj_id=list_id)
-    if row is None:
-        raise NotFound(f"suppression list {list_id} does not exist")
-    return row
+    return get_owned(session, SuppressionList, org_id=org_id, obj_id=list_id, what="suppression list")
 
 
 def audiences_naming(session: Session, *, org_id: str, list_id: str) -> list[str]:

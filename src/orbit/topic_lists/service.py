@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orbit.errors import Conflict, NotFound, ValidationFailed
+from orbit.errors import Conflict, ValidationFailed
 from orbit.metadata import scoping
 from orbit.metadata.models import TopicList
-from orbit.metadata.scoping import find_owned, list_owned
+from orbit.metadata.scoping import get_owned, list_owned
 from orbit.topics.inventory import Inventory
 
 MAX_PAGE = scoping.MAX_PAGE  # page bounds are checked in one place, list_owned
@@ -136,10 +136,7 @@ def list_topic_lists(session: Session, *, org_id: str, limit: int = 50, offset: 
 
 def get_topic_list(session: Session, *, org_id: str, topic_list_id: str) -> TopicList:
     """The organization's list; NotFound when it is missing or belongs to another organization."""
-    row = find_owned(session, TopicList, org_id=org_id, obj_id=topic_list_id)
-    if row is None:
-        raise NotFound(f"topic list {topic_list_id} does not exist")
-    return row
+    return get_owned(session, TopicList, org_id=org_id, obj_id=topic_list_id, what="topic list")
 
 
 def update_topic_list(

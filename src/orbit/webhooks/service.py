@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from orbit.errors import Conflict, NotFound, ValidationFailed
 from orbit.metadata import db, scoping
 from orbit.metadata.models import Organization, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from orbit.metadata.scoping import find_owned, list_owned
+from orbit.metadata.scoping import find_owned, get_owned, list_owned
 from orbit.settings import WebhookSettings
 from orbit.webhooks import signing, targets
 
@@ -191,10 +191,7 @@ def secrets_in_use(endpoint_id: str, nonce: str, previous_nonce: str | None, pre
 
 def get_endpoint(session: Session, *, org_id: str, endpoint_id: str) -> WebhookEndpoint:
     """The organization's endpoint; NotFound otherwise (another organization's too)."""
-    endpoint = find_owned(session, WebhookEndpoint, org_id=org_id, obj_id=endpoint_id)
-    if endpoint is None:
-        raise NotFound(f"webhook endpoint {endpoint_id} does not exist")
-    return endpoint
+    return get_owned(session, WebhookEndpoint, org_id=org_id, obj_id=endpoint_id, what="webhook endpoint")
 
 
 @dataclass(frozen=True, slots=True)
